@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: platform_secret
-author: korczewski.platform developers
+author: korczewski.platform developers (@korczewski)
 short_description: A secret from the vault, or generated once and persisted on the controller
 version_added: 0.1.0
 description:

@@ -1,0 +1,45 @@
+# korczewski.platform — everything runs from this checkout; `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+INVENTORY ?= inventory/local
+SCENARIOS ?= docker_engine traefik shared_postgres app_service
+export PATH := $(abspath $(BIN)):$(PATH)
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+
+.PHONY: help setup testbed site lint sanity unit molecule test clean-state
+
+help: ## List the targets
+	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed ## Create the venv with Ansible, Molecule and the test tools
+
+testbed: setup ## Install and start Docker + Compose v2, build the local images (skips what exists)
+	VENV=$(VENV) bash scripts/testbed.sh
+
+site: testbed ## The main job: the whole platform on this machine from inventory/local
+	$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
+
+lint: setup ## ansible-lint (production profile) and ansible-test sanity
+	$(BIN)/ansible-lint --profile production
+	VENV=$(VENV) bash scripts/sanity.sh
+
+unit: setup ## Unit tests (tests/unit mirrors plugins/)
+	$(BIN)/pytest tests/unit -q -p no:cacheprovider
+
+molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIOS="traefik" to pick)
+	@set -e; for s in $(SCENARIOS); do \
+	  start=$$(date +%s); echo "=== molecule test -s $$s"; \
+	  $(BIN)/molecule test -s $$s; \
+	  echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
+	done
+
+test: lint unit molecule ## Everything CI runs: lint, sanity, unit tests, Molecule scenarios
