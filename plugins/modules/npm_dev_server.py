@@ -1,0 +1,836 @@
+#!/usr/bin/python
+#
+# Copyright (c) 2025, korczewski.platform developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+DOCUMENTATION = r"""
+module: npm_dev_server
+
+short_description: Run a development server with C(npm run <script>) in the background
+
+version_added: 0.1.0
+
+description:
+  - Starts, stops or restarts a development server that is launched with C(npm run <script>) in a
+    project directory, such as the auth (port 5500) and payment (port 3004) development environments.
+  - The server runs detached in its own session and process group, with stdout and stderr going to
+    a log file. A pid file, the log file and a settings record live in O(state_dir).
+  - Starting waits, at most O(wait_timeout) seconds, until the server answers on O(port). When it
+    does not, whatever was started is stopped again and the module fails with the last log lines.
+  - The module is idempotent. A server that already runs with the same settings (script, port,
+    environment, source directory and lock file hash) is left alone. When the settings differ, the
+    server is restarted.
+  - Stopping signals the whole process group (SIGTERM, then SIGKILL after O(stop_timeout) seconds),
+    so children of npm, such as the real C(node) server, stop too.
+  - A pid file whose process is gone, or whose pid now belongs to another program (the process
+    start time differs from the recorded one), is stale. The module treats it as not running and
+    removes it.
+  - The module refuses to start when another process, which this module does not manage for
+    O(name), listens on O(port). The error names that process (pid and command line).
+
+author:
+  - korczewski.platform developers (@korczewski)
+
+requirements:
+  - Linux on the managed host (the module reads C(/proc)).
+  - Node.js and npm on the managed host.
+
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Check mode reports what would change and touches nothing, not even O(state_dir).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details:
+      - The diff shows the server state and its settings. Environment values are shown as salted
+        digests, never in clear text.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+
+options:
+  name:
+    description:
+      - Identity of the development server. It names the pid, log and state files in O(state_dir),
+        so each O(name) is one server.
+      - Letters, digits, V(.), V(_) and V(-), starting with a letter or digit.
+    type: str
+    required: true
+  source:
+    description:
+      - Project directory that holds C(package.json). C(npm) runs there.
+    type: path
+    required: true
+    aliases:
+      - chdir
+  state:
+    description:
+      - V(started) makes sure the server runs with the given settings. It starts the server when it
+        does not run and restarts it when its settings changed.
+      - V(stopped) makes sure the server does not run.
+      - V(restarted) always (re)starts the server. This is not idempotent.
+    type: str
+    default: started
+    choices:
+      - started
+      - stopped
+      - restarted
+  script:
+    description:
+      - The C(package.json) script to run, as in C(npm run <script>).
+    type: str
+    default: dev
+  port:
+    description:
+      - TCP port the server listens on. The module sets the environment variable E(PORT) to it and
+        waits until the port answers.
+      - Required when O(state=started) or O(state=restarted).
+    type: int
+  env:
+    description:
+      - Extra environment variables for the server (and for C(npm ci)/C(npm install)).
+      - The server also inherits the environment of the module. E(PORT) is set from O(port); an
+        O(env) entry E(PORT) that differs from O(port) is an error.
+      - Put secrets in O(secret_env) instead; values here appear in logs like any option.
+      - Boolean values become V(true) or V(false).
+    type: dict
+    default: {}
+  secret_env:
+    description:
+      - Environment variables whose values are secrets, such as E(DATABASE_URL); merged over O(env).
+      - Never logged. As with every C(no_log) option, Ansible masks each occurrence of these values
+        in the module's output.
+    type: dict
+    default: {}
+  state_dir:
+    description:
+      - Directory for the pid file C(<name>.pid), the log file C(<name>.log) (the previous one is kept
+        as C(<name>.log.1)), the settings record C(<name>.state.json), the install record
+        C(<name>.install.json) and the lock file C(<name>.lock).
+      - Created with mode V(0700) when missing.
+    type: path
+    default: ~/.local/state/korczewski-platform/npm
+  wait_timeout:
+    description:
+      - Seconds to wait for the server to answer on O(port) after starting it.
+      - On timeout the module stops what it started and fails with the last lines of the log.
+      - V(0) does not wait at all.
+    type: int
+    default: 60
+  stop_timeout:
+    description:
+      - Seconds to wait after SIGTERM before the process group gets SIGKILL.
+    type: int
+    default: 10
+  install:
+    description:
+      - Whether to install dependencies before starting.
+      - V(auto) runs C(npm ci) when C(node_modules) is missing although the lock file lists
+        packages, when no install was recorded in O(state_dir) for this O(source), or when the lock
+        file (C(npm-shrinkwrap.json) or C(package-lock.json)) changed since the last install. It runs
+        C(npm install) instead when there is no lock file; then a changed C(package.json) triggers
+        it.
+      - V(always) installs before every start, and therefore always restarts the server.
+      - V(never) does not install.
+      - Installs run with C(--no-audit --no-fund).
+    type: str
+    default: auto
+    choices:
+      - auto
+      - always
+      - never
+  npm_executable:
+    description:
+      - Path of the C(npm) executable. Its directory is put first in E(PATH), so that a C(node)
+        installed next to it (nvm, tarball installs) is found.
+      - By default C(npm) is looked up in E(PATH).
+    type: path
+
+notes:
+  - The script must keep running in the foreground. When C(npm) exits before the port answers, the
+    start fails.
+  - The listener on O(port) must belong to the server's own session. A port published by another
+    program on behalf of the script (for example C(docker-proxy)) counts as a foreign process.
+  - The settings record stores salted hashes of the settings, never the environment values.
+
+seealso:
+  - name: npm run-script
+    description: How npm runs package scripts.
+    link: https://docs.npmjs.com/cli/commands/npm-run-script
+  - name: npm ci
+    description: Clean install from the lock file.
+    link: https://docs.npmjs.com/cli/commands/npm-ci
+"""
+
+EXAMPLES = r"""
+- name: Run the auth service's development server on port 5500
+  korczewski.platform.npm_dev_server:
+    name: auth-development
+    source: /srv/dev/auth
+    port: 5500
+    env:
+      NODE_ENV: development
+      DATABASE_URL: "{{ auth_dev_database_url }}"
+  register: auth_dev
+
+- name: Show where its log is
+  ansible.builtin.debug:
+    msg: "auth dev server pid {{ auth_dev.pid }}, log {{ auth_dev.log_path }}"
+
+- name: Run the payment development server with a custom npm and a longer start-up budget
+  korczewski.platform.npm_dev_server:
+    name: payment-development
+    chdir: /srv/dev/payment
+    script: dev
+    port: 3004
+    wait_timeout: 180
+    npm_executable: /opt/node-v20/bin/npm
+
+- name: Stop the payment development server (and every process it spawned)
+  korczewski.platform.npm_dev_server:
+    name: payment-development
+    source: /srv/dev/payment
+    state: stopped
+"""
+
+RETURN = r"""
+pid:
+  description:
+    - Process id of the server's session leader (the C(npm) process), also its process group id.
+    - V(null) when the server does not run (or would not run yet, in check mode).
+  returned: always
+  type: int
+  sample: 48213
+port:
+  description: The port the server listens on (O(port), or the recorded port when stopping).
+  returned: always
+  type: int
+  sample: 5500
+log_path:
+  description: Log file with the server's stdout and stderr.
+  returned: always
+  type: str
+  sample: /home/dev/.local/state/korczewski-platform/npm/auth-development.log
+pid_path:
+  description: Pid file of the server.
+  returned: always
+  type: str
+  sample: /home/dev/.local/state/korczewski-platform/npm/auth-development.pid
+state_path:
+  description: Settings record (fingerprint) of the running server.
+  returned: always
+  type: str
+  sample: /home/dev/.local/state/korczewski-platform/npm/auth-development.state.json
+state:
+  description: State of the server after the module ran (in check mode, the state it would have).
+  returned: always
+  type: str
+  sample: started
+cmd:
+  description: The command that runs the server.
+  returned: when O(state) is V(started) or V(restarted)
+  type: list
+  elements: str
+  sample: [/usr/bin/npm, run, dev]
+reasons:
+  description: Why the module changed (or, in check mode, would change) something. Empty when nothing changed.
+  returned: always
+  type: list
+  elements: str
+  sample: ["env changed (DATABASE_URL)"]
+install:
+  description: What happened about dependencies.
+  returned: always
+  type: dict
+  contains:
+    ran:
+      description: Whether an install ran (in check mode, whether it would run).
+      type: bool
+      sample: true
+    cmd:
+      description: The install command.
+      type: list
+      elements: str
+      sample: [/usr/bin/npm, ci, --no-audit, --no-fund]
+    reason:
+      description: Why the install ran.
+      type: str
+      sample: node_modules is missing
+stale_pid_removed:
+  description:
+    - Whether a stale pid file (and its settings record) was found and removed.
+    - In check mode, whether one was found (and would be removed).
+  returned: always
+  type: bool
+  sample: false
+log_tail:
+  description: The last lines of the log file, when starting failed.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["Error: Cannot find module 'vite'"]
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native, to_text
+
+from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import (
+    atomic_write,
+    boot_id,
+    connect_addresses,
+    describe_holder,
+    port_holders,
+    proc_available,
+    read_pid_file,
+    read_stat,
+    remove_file,
+    session_members,
+    spawn_detached,
+    tail,
+    tcp_answers,
+    terminate_session,
+)
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not Linux
+    fcntl = None
+
+
+NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$')
+LOCK_FILES = ('npm-shrinkwrap.json', 'package-lock.json')
+INSTALL_OPTS = ['--no-audit', '--no-fund']
+LOG_TAIL_LINES = 20
+RECORD_VERSION = 1
+POLL_INTERVAL = 0.2
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(65536), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_json(path):
+    try:
+        with open(path, 'rb') as f:
+            data = json.loads(f.read().decode('utf-8'))
+    except (IOError, OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def env_value(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if value is None:
+        return ''
+    return to_text(value)
+
+
+class DevServer(object):
+
+    def __init__(self, module):
+        self.module = module
+        params = module.params
+        self.name = params['name']
+        self.state = params['state']
+        self.script = params['script']
+        self.port = params['port']
+        self.install_mode = params['install']
+        self.wait_timeout = params['wait_timeout']
+        self.stop_timeout = params['stop_timeout']
+        self.source = os.path.realpath(params['source'])
+        self.state_dir = os.path.abspath(params['state_dir'])
+        self.npm = None
+        self.user_env = {}
+
+        base = os.path.join(self.state_dir, self.name)
+        self.pid_path = base + '.pid'
+        self.log_path = base + '.log'
+        self.record_path = base + '.state.json'
+        self.install_path = base + '.install.json'
+        self.lock_path = base + '.lock'
+        self._lock_fd = None
+
+        self.reasons = []
+        self.result = dict(
+            changed=False,
+            pid=None,
+            port=self.port,
+            log_path=self.log_path,
+            pid_path=self.pid_path,
+            state_path=self.record_path,
+            state='stopped',
+            reasons=self.reasons,
+            install=dict(ran=False, cmd=None, reason=None),
+            stale_pid_removed=False,
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def fail(self, msg, **kwargs):
+        self.result.update(kwargs)
+        self.result['reasons'] = self.reasons
+        self.module.fail_json(msg=msg, **self.result)
+
+    def lock(self):
+        """Create state_dir and serialise runs for this name (never in check mode)."""
+        if self.module.check_mode or self._lock_fd is not None:
+            return
+        try:
+            if not os.path.isdir(self.state_dir):
+                os.makedirs(self.state_dir, 0o700)
+            self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            if fcntl is not None:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            self.fail('Cannot use state_dir %s: %s' % (self.state_dir, to_native(exc)))
+
+    def validate(self):
+        if not NAME_RE.match(self.name):
+            self.fail("name %r may only contain letters, digits, '.', '_' and '-', and must start "
+                      "with a letter or digit" % self.name)
+        if not proc_available():
+            self.fail('npm_dev_server needs Linux /proc on the managed host')
+        if self.wait_timeout < 0 or self.stop_timeout < 0:
+            self.fail('wait_timeout and stop_timeout must not be negative')
+        if self.port is not None and not 0 < self.port < 65536:
+            self.fail('port must be between 1 and 65535, got %d' % self.port)
+        env = {}
+        merged = dict(self.module.params['env'] or {})
+        merged.update(self.module.params['secret_env'] or {})
+        for key, value in merged.items():
+            key = to_text(key)
+            if not key or '=' in key or '\0' in key:
+                self.fail('env key %r is not a valid environment variable name' % key)
+            env[key] = env_value(value)
+        if self.port is not None:
+            if 'PORT' in env and env['PORT'] != str(self.port):
+                self.fail('env.PORT (%s) conflicts with port (%d); leave PORT out of env'
+                          % (env['PORT'], self.port))
+            env['PORT'] = str(self.port)
+        self.user_env = env
+
+    def validate_source(self):
+        manifest = os.path.join(self.source, 'package.json')
+        if not os.path.isdir(self.source):
+            self.fail('source %s is not a directory' % self.source)
+        try:
+            with open(manifest, 'rb') as f:
+                self.manifest = json.loads(f.read().decode('utf-8'))
+        except (IOError, OSError) as exc:
+            self.fail('Cannot read %s: %s' % (manifest, to_native(exc)))
+        except ValueError as exc:
+            self.fail('%s is not valid JSON: %s' % (manifest, to_native(exc)))
+        scripts = self.manifest.get('scripts') if isinstance(self.manifest, dict) else None
+        if not isinstance(scripts, dict) or self.script not in scripts:
+            available = ', '.join(sorted(scripts)) if isinstance(scripts, dict) and scripts else 'none'
+            self.fail('package.json in %s has no script %r (available: %s)'
+                      % (self.source, self.script, available))
+        self.manifest_sha256 = sha256_file(manifest)
+
+        npm = self.module.params['npm_executable']
+        if npm:
+            if not (os.path.isfile(npm) and os.access(npm, os.X_OK)):
+                self.fail('npm_executable %s is not an executable file' % npm)
+            self.npm = npm
+        else:
+            self.npm = self.module.get_bin_path('npm', required=True)
+
+    def child_environ(self):
+        environ = dict(os.environ)
+        if self.module.params['npm_executable']:
+            npm_dir = os.path.dirname(os.path.abspath(self.npm))
+            environ['PATH'] = os.pathsep.join([npm_dir, environ.get('PATH', os.defpath)])
+        environ.update(self.user_env)
+        return environ
+
+    # -- lock file / install ----------------------------------------------------------------
+
+    def find_lock(self):
+        for name in LOCK_FILES:
+            path = os.path.join(self.source, name)
+            if os.path.isfile(path):
+                return path, sha256_file(path)
+        return None, None
+
+    def node_modules_expected(self, lock_path):
+        if lock_path:
+            lock = load_json(lock_path) or {}
+            packages = lock.get('packages')
+            if isinstance(packages, dict):
+                return any(key.startswith('node_modules/') for key in packages)
+            return bool(lock.get('dependencies'))
+        for field in ('dependencies', 'devDependencies', 'optionalDependencies'):
+            if isinstance(self.manifest, dict) and self.manifest.get(field):
+                return True
+        return False
+
+    def install_plan(self):
+        """(command, reason) of the install to run before starting, or (None, None)."""
+        if self.install_mode == 'never':
+            return None, None
+        lock_path, lock_sha = self.find_lock()
+        cmd = [self.npm, 'ci' if lock_path else 'install'] + INSTALL_OPTS
+        if self.install_mode == 'always':
+            return cmd, 'install=always'
+        if self.node_modules_expected(lock_path) and not os.path.isdir(os.path.join(self.source, 'node_modules')):
+            return cmd, 'node_modules is missing'
+        record = load_json(self.install_path)
+        if record is None or record.get('source') != self.source:
+            return cmd, 'no install recorded for %s' % self.source
+        if lock_path:
+            if record.get('lock_sha256') != lock_sha:
+                return cmd, 'lock file %s changed since the last install' % os.path.basename(lock_path)
+        elif record.get('manifest_sha256') != self.manifest_sha256:
+            return cmd, 'package.json changed since the last install (no lock file)'
+        return None, None
+
+    def run_install(self, cmd, reason):
+        rc, out, err = self.module.run_command(
+            cmd, cwd=self.source, environ_update=self.child_environ_update(), check_rc=False)
+        if rc != 0:
+            self.fail('npm %s failed with rc %d (%s)' % (cmd[1], rc, reason),
+                      rc=rc, stdout_lines=out.splitlines()[-LOG_TAIL_LINES:],
+                      stderr_lines=err.splitlines()[-LOG_TAIL_LINES:])
+        lock_path, lock_sha = self.find_lock()
+        atomic_write(self.install_path, json.dumps(dict(
+            source=self.source,
+            lock_file=os.path.basename(lock_path) if lock_path else None,
+            lock_sha256=lock_sha,
+            manifest_sha256=sha256_file(os.path.join(self.source, 'package.json')),
+            command=cmd[1],
+            installed_at=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+        ), indent=2, sort_keys=True) + '\n')
+
+    def child_environ_update(self):
+        update = dict(self.user_env)
+        if self.module.params['npm_executable']:
+            npm_dir = os.path.dirname(os.path.abspath(self.npm))
+            update['PATH'] = os.pathsep.join([npm_dir, os.environ.get('PATH', os.defpath)])
+        return update
+
+    # -- settings / fingerprint -------------------------------------------------------------
+
+    def settings_view(self, lock_sha, salt):
+        """Settings without secrets: env values become salted digests."""
+        env = {}
+        for key, value in sorted(self.user_env.items()):
+            if key == 'PORT':
+                continue
+            mac = hmac.new(salt.encode('ascii'), ('%s=%s' % (key, value)).encode('utf-8'), hashlib.sha256)
+            env[key] = 'sha256:' + mac.hexdigest()[:16]
+        return dict(script=self.script, port=self.port, source=self.source, env=env, lock_sha256=lock_sha)
+
+    def fingerprint(self, lock_sha, salt):
+        canonical = json.dumps(dict(script=self.script, port=self.port, source=self.source,
+                                    env=self.user_env, lock_sha256=lock_sha), sort_keys=True)
+        return hmac.new(salt.encode('ascii'), canonical.encode('utf-8'), hashlib.sha256).hexdigest()
+
+    def describe_difference(self, old, new):
+        reasons = []
+        for key in ('script', 'port', 'source'):
+            if old.get(key) != new.get(key):
+                reasons.append('%s changed (%s -> %s)' % (key, old.get(key), new.get(key)))
+        old_env = old.get('env') or {}
+        new_env = new.get('env') or {}
+        keys = sorted(k for k in set(old_env) | set(new_env) if old_env.get(k) != new_env.get(k))
+        if keys:
+            reasons.append('env changed (%s)' % ', '.join(keys))
+        if old.get('lock_sha256') != new.get('lock_sha256'):
+            reasons.append('lock file changed')
+        return reasons or ['settings changed']
+
+    # -- current state ----------------------------------------------------------------------
+
+    def inspect(self):
+        """What runs now: dict(status=started|orphaned|stopped, pid, record, stale=str|None)."""
+        current = dict(status='stopped', pid=None, record=None, stale=None)
+        record = load_json(self.record_path)
+        pid_in_file = read_pid_file(self.pid_path)
+        if record is None or not isinstance(record.get('pid'), int):
+            if pid_in_file is not None:
+                current['stale'] = 'pid file without a settings record (pid not verified, left alone)'
+            elif os.path.exists(self.record_path):
+                current['stale'] = 'unreadable settings record'
+            return current
+        pid = record['pid']
+        current['record'] = record
+        recorded_boot = record.get('boot_id')
+        if recorded_boot and boot_id() and recorded_boot != boot_id():
+            current['stale'] = 'pid %d was recorded before the last reboot' % pid
+            return current
+        stat = read_stat(pid)
+        if stat is not None and stat['state'] not in ('Z', 'X', 'x'):
+            if stat['start_time'] == record.get('start_time'):
+                current.update(status='started', pid=pid)
+            else:
+                current['stale'] = 'pid %d now belongs to another program (%s)' % (pid, stat['comm'])
+            return current
+        # The leader is gone (or a zombie). Its session id cannot be reused while members live.
+        if session_members(pid):
+            current.update(status='orphaned', pid=pid)
+        else:
+            current['stale'] = 'pid %d is gone' % pid
+        return current
+
+    def clean_files(self):
+        removed = remove_file(self.pid_path)
+        removed = remove_file(self.record_path) or removed
+        return removed
+
+    def stop(self, pid, child=None):
+        outcome = terminate_session(pid, timeout=self.stop_timeout, child=child)
+        if outcome['remaining']:
+            self.fail('Could not stop process group %d: pids %s survived SIGKILL'
+                      % (pid, ', '.join(str(p) for p in outcome['remaining'])))
+        self.clean_files()
+        return outcome
+
+    # -- ports ------------------------------------------------------------------------------
+
+    def port_status(self, own_sid, fallback_connect=False):
+        """('ready'|'foreign'|'waiting', holders not belonging to session own_sid)."""
+        holders = port_holders(self.port)
+        ours = [h for h in holders if own_sid is not None and h['pid'] is not None and h['session'] == own_sid]
+        foreign = [h for h in holders if h not in ours]
+        if ours and tcp_answers(self.port, connect_addresses(ours)):
+            return 'ready', foreign
+        if foreign:
+            return 'foreign', foreign
+        if not holders and fallback_connect and tcp_answers(self.port):
+            return 'foreign', [dict(pid=None, cmdline='', session=None, address='127.0.0.1')]
+        return 'waiting', []
+
+    def foreign_port_message(self, holders):
+        names = ', '.join(describe_holder(h) for h in holders)
+        return ('Port %d is in use by %s, which npm_dev_server does not manage for %r; refusing to start'
+                % (self.port, names, self.name))
+
+    def wait_ready(self, pid, timeout, child=None):
+        """Wait for our session to answer on the port: ('ready'|'died'|'foreign'|'timeout', info)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if child is not None:
+                rc = child.poll()
+                if rc is not None:
+                    return 'died', rc
+            else:
+                stat = read_stat(pid)
+                if stat is None or stat['state'] in ('Z', 'X', 'x'):
+                    return 'died', None
+            status, foreign = self.port_status(pid)
+            if status == 'ready':
+                return 'ready', None
+            if status == 'foreign':
+                return 'foreign', foreign
+            if time.monotonic() >= deadline:
+                return 'timeout', None
+            time.sleep(POLL_INTERVAL)
+
+    # -- start ------------------------------------------------------------------------------
+
+    def start(self, salt, lock_sha):
+        cmd = [self.npm, 'run', self.script]
+        if os.path.exists(self.log_path):
+            os.replace(self.log_path, self.log_path + '.1')
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(log_fd, ('=== npm_dev_server %s: %s in %s, port %s, at %s ===\n' % (
+                self.name, ' '.join(cmd), self.source, self.port,
+                time.strftime('%Y-%m-%dT%H:%M:%S%z'))).encode('utf-8'))
+            child = spawn_detached(cmd, self.source, self.child_environ(), log_fd)
+        except OSError as exc:
+            self.fail('Cannot start %s: %s' % (' '.join(cmd), to_native(exc)))
+        finally:
+            os.close(log_fd)
+
+        stat = read_stat(child.pid)
+        record = dict(
+            version=RECORD_VERSION,
+            name=self.name,
+            pid=child.pid,
+            start_time=stat['start_time'] if stat else None,
+            boot_id=boot_id(),
+            cmd=cmd,
+            started_at=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+            log_path=self.log_path,
+            salt=salt,
+            fingerprint=self.fingerprint(lock_sha, salt),
+            settings=self.settings_view(lock_sha, salt),
+        )
+        atomic_write(self.record_path, json.dumps(record, indent=2, sort_keys=True) + '\n')
+        atomic_write(self.pid_path, '%d\n' % child.pid, mode=0o644)
+        self.result.update(pid=child.pid, cmd=cmd, state='started')
+
+        if self.wait_timeout == 0:
+            return
+        outcome, info = self.wait_ready(child.pid, self.wait_timeout, child=child)
+        if outcome == 'ready':
+            return
+        self.stop(child.pid, child=child)
+        self.result.update(pid=None, state='stopped')
+        log_tail = tail(self.log_path, LOG_TAIL_LINES)
+        if outcome == 'died':
+            msg = '%s exited with rc %s before port %d answered' % (' '.join(cmd[1:]), info, self.port)
+        elif outcome == 'foreign':
+            msg = ('While %s was starting, port %d was taken by %s; stopped it again'
+                   % (' '.join(cmd[1:]), self.port, ', '.join(describe_holder(h) for h in info)))
+        else:
+            msg = ('%s did not answer on port %d within %d seconds; stopped it again'
+                   % (' '.join(cmd[1:]), self.port, self.wait_timeout))
+        self.fail('%s. Last log lines (%s):\n%s' % (msg, self.log_path, '\n'.join(log_tail)),
+                  log_tail=log_tail)
+
+    # -- entry points -----------------------------------------------------------------------
+
+    def before_view(self, current):
+        view = dict(state=current['status'])
+        if current['status'] != 'stopped' and current['record']:
+            view.update(current['record'].get('settings') or {})
+        return view
+
+    def ensure_stopped(self, current):
+        self.result['port'] = self.port
+        if current['record'] and self.port is None:
+            self.result['port'] = (current['record'].get('settings') or {}).get('port')
+        before = self.before_view(current)
+        if current['status'] != 'stopped':
+            self.result['changed'] = True
+            self.reasons.append('%s (pid %d)' % (
+                'running' if current['status'] == 'started' else 'leader gone, children still running',
+                current['pid']))
+            if not self.module.check_mode:
+                self.stop(current['pid'])
+        elif current['stale']:
+            self.result['stale_pid_removed'] = True
+            self.reasons.append('stale: %s' % current['stale'])
+            if not self.module.check_mode:
+                self.clean_files()
+        if self.module._diff:
+            self.result['diff'] = dict(before=before, after=dict(state='stopped'))
+
+    def ensure_started(self, current):
+        self.validate_source()
+        record = current['record'] or {}
+        salt = record.get('salt') if current['status'] == 'started' else None
+        if not isinstance(salt, str) or not re.match(r'^[0-9a-f]{32}$', salt):
+            salt = os.urandom(16).hex()
+        _lock_path, lock_sha = self.find_lock()
+        install_cmd, install_reason = self.install_plan()
+        desired = self.settings_view(lock_sha, salt)
+        self.result['cmd'] = [self.npm, 'run', self.script]
+        self.result['install'] = dict(ran=bool(install_cmd), cmd=install_cmd, reason=install_reason)
+
+        reasons = self.reasons
+        if self.state == 'restarted':
+            reasons.append('state=restarted')
+        if current['status'] == 'stopped':
+            reasons.append('not running' + (' (stale: %s)' % current['stale'] if current['stale'] else ''))
+        elif current['status'] == 'orphaned':
+            reasons.append('npm (pid %d) is gone but its children still run' % current['pid'])
+        elif record.get('fingerprint') != self.fingerprint(lock_sha, salt):
+            reasons.extend(self.describe_difference(record.get('settings') or {}, desired))
+        if install_reason:
+            reasons.append('install: %s' % install_reason)
+
+        own_sid = current['pid'] if current['status'] != 'stopped' else None
+        if not reasons:
+            # Same settings and running: it should answer on the port (wait if it is still starting).
+            outcome, info = self.wait_ready(current['pid'], self.wait_timeout)
+            if outcome == 'ready':
+                self.result.update(pid=current['pid'], state='started')
+                if self.module._diff:
+                    self.result['diff'] = dict(before=self.before_view(current),
+                                               after=dict(desired, state='started'))
+                return
+            reasons.append('running but not answering on port %d' % self.port)
+
+        self.result['stale_pid_removed'] = bool(current['stale'])
+        status, foreign = self.port_status(own_sid, fallback_connect=True)
+        if status == 'foreign':
+            self.fail(self.foreign_port_message(foreign), holders=[
+                dict(pid=h['pid'], cmdline=h['cmdline'], address=h['address']) for h in foreign])
+
+        self.result['changed'] = True
+        if self.module._diff:
+            self.result['diff'] = dict(before=self.before_view(current), after=dict(desired, state='started'))
+        if self.module.check_mode:
+            self.result['state'] = 'started'
+            return
+
+        if current['status'] != 'stopped':
+            self.stop(current['pid'])
+        else:
+            self.clean_files()
+        if install_cmd:
+            self.run_install(install_cmd, install_reason)
+        _lock_path, lock_sha = self.find_lock()
+        self.start(salt, lock_sha)
+
+    def run(self):
+        self.validate()
+        if self.state == 'stopped':
+            if os.path.isdir(self.state_dir):
+                self.lock()
+            self.ensure_stopped(self.inspect())
+        else:
+            self.lock()
+            self.ensure_started(self.inspect())
+        self.result['reasons'] = self.reasons
+        self.module.exit_json(**self.result)
+
+
+def argument_spec():
+    return dict(
+        name=dict(type='str', required=True),
+        source=dict(type='path', required=True, aliases=['chdir']),
+        state=dict(type='str', default='started', choices=['started', 'stopped', 'restarted']),
+        script=dict(type='str', default='dev'),
+        port=dict(type='int'),
+        env=dict(type='dict', default={}),
+        secret_env=dict(type='dict', default={}, no_log=True),
+        state_dir=dict(type='path', default='~/.local/state/korczewski-platform/npm'),
+        wait_timeout=dict(type='int', default=60),
+        stop_timeout=dict(type='int', default=10),
+        install=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
+        npm_executable=dict(type='path'),
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_if=[
+            ('state', 'started', ['port']),
+            ('state', 'restarted', ['port']),
+        ],
+        supports_check_mode=True,
+    )
+    try:
+        DevServer(module).run()
+    except Exception as exc:  # report unexpected errors as a module failure, not a traceback dump
+        module.fail_json(msg='npm_dev_server failed: %s' % to_native(exc), exception=traceback.format_exc())
+
+
+if __name__ == '__main__':
+    main()
