@@ -59,6 +59,12 @@ def catalog_select(services, domain, layer=None, environment=None, tags=None, re
 
 
 @_guard
+def catalog_unit(services, domain, service, environment, network=DEFAULT_NETWORK):
+    """What a role needs to deploy one (service, environment); secrets appear only as vault paths."""
+    return _load(services, domain, network).unit(service, environment)
+
+
+@_guard
 def identity_labels(services, domain, service, environment):
     return _load(services, domain).identity_labels(service, environment)
 
@@ -105,6 +111,11 @@ def secret_names(services, domain, service, environment):
 
 
 @_guard
+def platform_networks(services, domain, network=DEFAULT_NETWORK):
+    return _load(services, domain, network).networks()
+
+
+@_guard
 def env_file(variables):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("env_file expects a mapping of variable names to values")
@@ -125,6 +136,7 @@ class FilterModule(object):
             "catalog_warnings": catalog_warnings,
             "catalog_units": catalog_units,
             "catalog_select": catalog_select,
+            "catalog_unit": catalog_unit,
             "identity_labels": identity_labels,
             "traefik_labels": traefik_labels,
             "container_names": container_names,
@@ -133,6 +145,7 @@ class FilterModule(object):
             "compose_project": compose_project,
             "health_targets": health_targets,
             "secret_names": secret_names,
+            "platform_networks": platform_networks,
             "env_file": env_file,
             "env_file_parse": env_file_parse,
         }

@@ -12,6 +12,7 @@ Standard library only, so modules can ship it to any host.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -38,6 +39,7 @@ COMPOSE_SERVICE_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DB_IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+RESERVED_DATABASES = ("postgres", "template0", "template1")
 
 SERVICE_KEYS = ("layer", "description", "provides", "database", "tags", "environments")
 ENVIRONMENT_KEYS = (
@@ -92,6 +94,7 @@ class Container:
     resources: dict = None
     depends_on: list = field(default_factory=list)
     database: bool = True
+    index: int = 0  # position in the catalog's containers list, for error paths
 
 
 @dataclass
@@ -102,6 +105,7 @@ class LocalServer:
     port: int
     health_path: str = None
     env: dict = field(default_factory=dict)
+    index: int = 0  # position in the catalog's local_servers list, for error paths
 
 
 @dataclass
@@ -260,6 +264,8 @@ class _Checker:
 def _typename(value):
     if value is None:
         return "null"
+    if value == "":
+        return "an empty string"
     return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer",
             float: "number"}.get(type(value), type(value).__name__)
 
@@ -277,7 +283,7 @@ class Catalog:
         self.services = services
         self.domain = domain
         self.network = network
-        self.warnings = warnings or []
+        self.warnings = warnings if warnings is not None else []
 
     # ---------------------------------------------------------------- loading and validation
     @classmethod
@@ -321,7 +327,7 @@ class Catalog:
 
     def ordered(self, layer=None, environment=None, tags=None, reverse=False):
         """Services in vertical order (infrastructure first), filtered; names only."""
-        wanted_tags = set(tags or [])
+        wanted_tags = set(_as_list(tags))
         names = []
         for lay in LAYERS:
             for name in sorted(self.services):
@@ -364,6 +370,13 @@ class Catalog:
         penv = provider.environments.get(target)
         return penv.containers[0].name if penv and penv.containers else None
 
+    def network_for(self, environment):
+        """Development gets its own network: it cannot reach production containers at all."""
+        return self.network if environment == "production" else "%s-dev" % self.network
+
+    def networks(self):
+        return [self.network_for(env) for env in ENVIRONMENTS]
+
     def hostname(self, env):
         if not env.hostname:
             return None
@@ -395,7 +408,8 @@ class Catalog:
         host = self.hostname(env)
         if host is None or cont.route is None or cont.port is None:
             return {}
-        router = "%s-%s" % (service, cont.service)
+        # Traefik label keys are dot-separated: a '.' in a router name would split the key.
+        router = ("%s-%s" % (service, cont.service)).replace(".", "-")
         rule = "Host(`%s`)" % host
         if cont.route.paths:
             rule += " && (%s)" % " || ".join("PathPrefix(`%s`)" % p for p in cont.route.paths)
@@ -497,11 +511,12 @@ class Catalog:
                                 % (service, environment, env.method)])
         traefik = traefik or {}
         identity = self.identity_labels(service, environment)
+        network = self.network_for(environment)
         project = {"name": env.project, "services": {}, "networks": {
-            self.network: {"name": self.network, "external": True}}}
+            network: {"name": network, "external": True}}}
         volumes = {}
         for cont in env.containers:
-            spec = {"container_name": cont.name, "restart": "unless-stopped", "networks": [self.network]}
+            spec = {"container_name": cont.name, "restart": "unless-stopped", "networks": [network]}
             if cont.replicas > 1:
                 # Docker forbids one fixed container name for several replicas.
                 del spec["container_name"]
@@ -517,7 +532,8 @@ class Catalog:
             envvars.update({"SERVICE_NAME": svc.name, "PLATFORM_ENVIRONMENT": env.name})
             if cont.port:
                 envvars.setdefault("PORT", str(cont.port))
-            spec["environment"] = dict(sorted(envvars.items()))
+            # Catalog values are literal: '$$' keeps compose from interpolating a '$' in them.
+            spec["environment"] = {k: v.replace("$", "$$") for k, v in sorted(envvars.items())}
             if env_file and (cont.secret_env or env.secret_env or (svc.database and cont.database)):
                 spec["env_file"] = [env_file]
             labels = dict(identity)
@@ -542,12 +558,36 @@ class Catalog:
                     limits["memory"] = str(cont.resources["memory"])
                 spec.setdefault("deploy", {})["resources"] = {"limits": limits}
             if cont.depends_on:
-                spec["depends_on"] = {d: {"condition": "service_healthy" if _find_container(env, d).healthcheck
-                                          else "service_started"} for d in cont.depends_on}
+                # Compose keys depends_on by compose service, which the catalog may name by container.
+                deps = [_find_container(env, d) for d in cont.depends_on]
+                spec["depends_on"] = {dep.service: {"condition": "service_healthy" if dep.healthcheck
+                                                    else "service_started"} for dep in deps}
             project["services"][cont.service] = spec
         if volumes:
             project["volumes"] = volumes
         return project
+
+    def unit(self, service, environment):
+        """Everything a role needs to deploy one (service, environment), secrets only as paths."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        server = self.database_server(env) if svc.database else None
+        servers = list(env.local_servers)
+        if env.method == "npm":
+            servers.insert(0, LocalServer(svc.name, env.source, env.script, env.port, env.health_path, env.env))
+        return {
+            "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
+            "project": env.project, "network": self.network_for(environment),
+            "hostname": self.hostname(env), "profile": env.profile,
+            "containers": [c.name for c in env.containers],
+            "local_servers": [{"name": "%s-%s" % (env.project, s.name) if s.name != svc.name else env.project,
+                               "source": s.source, "script": s.script, "port": s.port,
+                               "health_path": s.health_path, "env": dict(env.env, **s.env)}
+                              for s in servers],
+            "database": {"server": server, "name": svc.database, "user": svc.database_user,
+                         "secret_path": "%s/%s" % (server, svc.database)} if server else None,
+            "secrets": {name: "%s/%s" % (svc.name, name) for name in self.secret_names(service, environment)},
+        }
 
     def secret_names(self, service, environment):
         """Environment variable names an environment reads from the vault."""
@@ -585,13 +625,14 @@ def _as_list(value):
 def env_file_text(variables):
     """Render a compose/dotenv file. Single quotes keep values literal; the rest is escaped."""
     lines = []
-    for key in sorted(variables):
+    for key in sorted(variables, key=str):
         if not ENV_NAME_RE.match(str(key)):
             raise CatalogError(["'%s' is not a valid environment variable name" % key])
         value = _env_value(variables[key])
         if "\n" in value or "\r" in value:
             raise CatalogError(["%s: multi-line values are not supported in an env file" % key])
-        if "'" not in value:
+        # Compose reads a backslash before the closing single quote as an escaped quote.
+        if "'" not in value and not value.endswith("\\"):
             lines.append("%s='%s'" % (key, value))
         else:
             escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
@@ -616,7 +657,8 @@ def parse_env_file(text):
         if value[:1] == "'" and value.endswith("'") and len(value) > 1:
             value = value[1:-1]
         elif value[:1] == '"' and value.endswith('"') and len(value) > 1:
-            value = re.sub(r'\\(["\\$])', r"\1", value[1:-1]).replace("\\n", "\n")
+            # One pass, so an escaped backslash before 'n' stays a backslash and an 'n'.
+            value = re.sub(r'\\(["\\$n])', lambda m: "\n" if m.group(1) == "n" else m.group(1), value[1:-1])
         else:
             value = value.split(" #", 1)[0].rstrip()
         result[key] = value
@@ -652,6 +694,10 @@ def _parse_service(chk, name, raw):
         provides = chk.choice(provides, path + ".provides", PROVIDES, "capability")
     database = chk.string(raw.get("database"), path + ".database", pattern=DB_IDENT_RE,
                           what="PostgreSQL database name (lower-case letters, digits, '_', at most 63)")
+    if database in RESERVED_DATABASES:
+        chk.error(path + ".database", "'%s' is a PostgreSQL system database; name the service's own database"
+                  % database)
+        database = None
     tags = [t for i, t in enumerate(chk.seq(raw.get("tags"), path + ".tags"))
             if chk.string(t, "%s.tags[%d]" % (path, i))]
     svc = Service(name=name, layer=layer, description=raw.get("description") or "", provides=provides,
@@ -698,10 +744,12 @@ def _parse_environment(chk, service, name, raw, path):
     for i, item in enumerate(chk.seq(raw.get("containers"), path + ".containers")):
         cont = _parse_container(chk, item, "%s.containers[%d]" % (path, i))
         if cont is not None:
+            cont.index = i
             env.containers.append(cont)
     for i, item in enumerate(chk.seq(raw.get("local_servers"), path + ".local_servers")):
         server = _parse_local_server(chk, item, "%s.local_servers[%d]" % (path, i))
         if server is not None:
+            server.index = i
             env.local_servers.append(server)
 
     if method == "npm":
@@ -723,7 +771,8 @@ def _parse_environment(chk, service, name, raw, path):
     if name == "development" and env.hostname:
         chk.error(path + ".hostname", "development is reached on localhost ports, never through Traefik")
     seen = {}
-    for i, cont in enumerate(env.containers):
+    for cont in env.containers:
+        i = cont.index
         cpath = "%s.containers[%d]" % (path, i)
         if cont.service in seen:
             chk.error(cpath + ".service", "compose service '%s' is also defined by containers[%d]"
@@ -747,9 +796,18 @@ def _parse_publish(chk, item, path, default_container):
     if isinstance(item, dict):
         chk.mapping(item, path, ("host", "container", "address"))
         host = chk.port(item.get("host"), path + ".host")
-        cport = item.get("container", default_container or item.get("host"))
-        cport = chk.port(cport, path + ".container") if cport is not None else host
+        if item.get("container") is not None:
+            cport = chk.port(item.get("container"), path + ".container")
+        else:
+            # Without a container port, the container listens on its own port (or the host's).
+            cport = default_container or host
         address = chk.string(item.get("address"), path + ".address") or "127.0.0.1"
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            # Docker binds published ports to an IP address only; "localhost" breaks compose up.
+            chk.error(path + ".address", "'%s' is not an IP address (such as 127.0.0.1 or ::1)" % address)
+            return None
     else:
         host = chk.port(item, path)
         cport = default_container or host
@@ -823,6 +881,9 @@ def _parse_container(chk, raw, path):
         chk.error(path + ".replicas", "must be a positive integer, got %r" % (replicas,))
     else:
         cont.replicas = replicas
+        if replicas > 1 and cont.publish:
+            chk.error(path + ".replicas", "%d replicas cannot all bind host port %d; a container that "
+                      "publishes ports runs one replica" % (replicas, cont.publish[0].host))
     res = raw.get("resources")
     if res is not None and chk.mapping(res, path + ".resources", ("cpus", "memory")) is not None:
         cont.resources = res
@@ -856,6 +917,7 @@ def _check_cross(chk, catalog):
     _check_container_names(chk, catalog)
     _check_databases(chk, catalog)
     _check_providers(chk, catalog)
+    _check_volumes(chk, catalog)
 
 
 def _env_path(svc, env):
@@ -870,11 +932,11 @@ def _check_ports(chk, catalog):
             claims = []
             if env.method == "npm" and env.port:
                 claims.append((env.port, base + ".port"))
-            for i, server in enumerate(env.local_servers):
-                claims.append((server.port, "%s.local_servers[%d].port" % (base, i)))
-            for i, cont in enumerate(env.containers):
+            for server in env.local_servers:
+                claims.append((server.port, "%s.local_servers[%d].port" % (base, server.index)))
+            for cont in env.containers:
                 for j, pub in enumerate(cont.publish):
-                    claims.append((pub.host, "%s.containers[%d].publish[%d]" % (base, i, j)))
+                    claims.append((pub.host, "%s.containers[%d].publish[%d]" % (base, cont.index, j)))
             for port, path in claims:
                 owner = "%s.%s" % (svc.name, env.name)
                 if port in owners:
@@ -891,43 +953,47 @@ def _check_hostnames(chk, catalog):
         if env is None:
             continue
         path = _env_path(svc, env) + ".hostname"
+        # Checked first: a missing or broken host name must not hide a published port.
+        if svc.layer != "infrastructure":
+            for cont in env.containers:
+                if cont.publish:
+                    chk.error("%s.containers[%d].publish" % (_env_path(svc, env), cont.index),
+                              "production applications are reached only through Traefik, not on host ports")
         routed = [c for c in env.containers if c.route is not None]
         if routed and not env.hostname:
             chk.error(path, "is required: containers %s are routed by Traefik"
                       % ", ".join(c.name for c in routed))
         if not env.hostname:
             continue
-        if "." in env.hostname:
-            fqdn = env.hostname
-            if catalog.domain and not fqdn.endswith("." + catalog.domain):
-                chk.error(path, "'%s' is outside platform_domain '%s'" % (fqdn, catalog.domain))
-                continue
-        else:
-            if not DNS_LABEL_RE.match(env.hostname):
-                chk.error(path, "'%s' is not a valid DNS label" % env.hostname)
-                continue
-            fqdn = "%s.%s" % (env.hostname, catalog.domain)
-        if fqdn in owners:
-            chk.error(path, "host name '%s' is also claimed by %s" % (fqdn, owners[fqdn]))
-        else:
-            owners[fqdn] = svc.name
+        fqdn = catalog.hostname(env) if catalog.domain else env.hostname
         catch_all = [c.name for c in routed if not c.route.paths]
         if len(catch_all) > 1:
             chk.error(path, "containers %s all route every path of '%s'; give all but one route.paths"
                       % (", ".join(catch_all), fqdn))
-        if svc.layer != "infrastructure":
-            for i, cont in enumerate(env.containers):
-                if cont.publish:
-                    chk.error("%s.containers[%d].publish" % (_env_path(svc, env), i),
-                              "production applications are reached only through Traefik, not on host ports")
+        if "." in env.hostname:
+            if not all(DNS_LABEL_RE.match(label) for label in fqdn.split(".")):
+                chk.error(path, "'%s' is not a valid host name (lower-case DNS labels separated by dots)" % fqdn)
+                continue
+            if catalog.domain and not fqdn.endswith("." + catalog.domain):
+                chk.error(path, "'%s' is outside platform_domain '%s'" % (fqdn, catalog.domain))
+                continue
+        elif not DNS_LABEL_RE.match(env.hostname):
+            chk.error(path, "'%s' is not a valid DNS label" % env.hostname)
+            continue
+        if not catalog.domain:
+            continue
+        if fqdn in owners:
+            chk.error(path, "host name '%s' is also claimed by %s" % (fqdn, owners[fqdn]))
+        else:
+            owners[fqdn] = svc.name
 
 
 def _check_container_names(chk, catalog):
     owners = {}
     for svc in catalog.services.values():
         for env in svc.environments.values():
-            for i, cont in enumerate(env.containers):
-                path = "%s.containers[%d].name" % (_env_path(svc, env), i)
+            for cont in env.containers:
+                path = "%s.containers[%d].name" % (_env_path(svc, env), cont.index)
                 if cont.name in owners:
                     chk.error(path, "container name '%s' is also used by %s" % (cont.name, owners[cont.name]))
                 else:
@@ -947,6 +1013,20 @@ def _check_databases(chk, catalog):
             chk.error(path, "database '%s' is also claimed by %s" % (svc.database, owners[svc.database]))
         else:
             owners[svc.database] = svc.name
+
+
+def _check_volumes(chk, catalog):
+    """A named volume is production's or development's, never both: development never sees production data."""
+    owners = {}
+    for svc in catalog.services.values():
+        for env in svc.environments.values():
+            for cont in env.containers:
+                path = "%s.containers[%d].volumes" % (_env_path(svc, env), cont.index)
+                for vol in cont.volumes:
+                    owner_env, owner = owners.setdefault(vol["name"], (env.name, "%s.%s" % (svc.name, env.name)))
+                    if owner_env != env.name:
+                        chk.error(path, "volume '%s' is also used by %s: production and development never "
+                                  "share data" % (vol["name"], owner))
 
 
 def _check_providers(chk, catalog):
@@ -978,8 +1058,14 @@ def _check_providers(chk, catalog):
             elif env.name == "development" and server_env == "production" and not env.use_production_database:
                 chk.error(path + ".database_server", "development must not use the production database "
                           "server '%s' unless use_production_database is true" % catalog.database_server(env))
+            elif env.name == "development" and env.use_production_database and server_env != "production":
+                chk.error(path + ".use_production_database", "is true, but database_server '%s' is the %s "
+                          "server; set one or the other" % (env.database_server, server_env))
             elif env.name == "production" and server_env != "production":
-                chk.error(path + ".database_server", "production must use the production database server")
+                chk.error(path + ".database_server", "production must use the production database server %s, "
+                          "not the %s server '%s'" % (", ".join("'%s'" % n for n, e in servers.items()
+                                                                 if e == "production") or "(none)",
+                                                        server_env, catalog.database_server(env)))
         if svc.database and provider is None:
             chk.error("platform_services.%s.database" % svc.name, "no service provides a database server "
                       "(set provides: database on one infrastructure service)")
