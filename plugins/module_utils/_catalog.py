@@ -266,8 +266,12 @@ def _typename(value):
         return "null"
     if value == "":
         return "an empty string"
-    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer",
-            float: "number"}.get(type(value), type(value).__name__)
+    # isinstance, not type(): Ansible hands over subclasses such as _AnsibleLazyTemplateDict.
+    for kind, name in ((bool, "boolean"), (dict, "mapping"), (list, "list"), (str, "string"), (int, "integer"),
+                       (float, "number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 def _env_value(val):
@@ -543,8 +547,9 @@ class Catalog:
             spec["labels"] = dict(sorted(labels.items()))
             if cont.publish:
                 spec["ports"] = ["%s:%d:%d" % (_addr(p.address), p.host, p.container) for p in cont.publish]
-            if cont.healthcheck:
-                spec["healthcheck"] = dict(cont.healthcheck)
+            healthcheck = _healthcheck(cont)
+            if healthcheck:
+                spec["healthcheck"] = healthcheck
             if cont.volumes:
                 spec["volumes"] = []
                 for vol in cont.volumes:
@@ -560,7 +565,7 @@ class Catalog:
             if cont.depends_on:
                 # Compose keys depends_on by compose service, which the catalog may name by container.
                 deps = [_find_container(env, d) for d in cont.depends_on]
-                spec["depends_on"] = {dep.service: {"condition": "service_healthy" if dep.healthcheck
+                spec["depends_on"] = {dep.service: {"condition": "service_healthy" if _healthcheck(dep)
                                                     else "service_started"} for dep in deps}
             project["services"][cont.service] = spec
         if volumes:
@@ -596,6 +601,20 @@ class Catalog:
         for cont in env.containers:
             names.extend(n for n in cont.secret_env if n not in names)
         return names
+
+
+def _healthcheck(cont):
+    """The catalog's healthcheck, else one probing the health path with curl or wget, which most
+    application images carry."""
+    if cont.healthcheck:
+        return dict(cont.healthcheck)
+    if not (cont.health_path and cont.port):
+        return None
+    url = "http://127.0.0.1:%d%s" % (cont.port, cont.health_path)
+    probe = ("if command -v curl >/dev/null; then curl -fsS -o /dev/null %s; "
+             "else wget -q -O /dev/null %s; fi" % (url, url))
+    return {"test": ["CMD-SHELL", probe],
+            "interval": "5s", "timeout": "4s", "retries": 5, "start_period": "60s"}
 
 
 def _addr(address):
