@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A service the collection has no code for ("notes"), deployed from a test inventory alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+FACTS = json.loads(open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "platform-facts.json")).read())
+HTTPS = FACTS["https_port"]
+HOST = "notes.%s" % FACTS["domain"]
+
+
+def curl(url, pin=True):
+    args = ["curl", "-sS", "--max-time", "10", "--cacert", FACTS["ca_cert"]]
+    if pin:
+        args += ["--resolve", "%s:%d:127.0.0.1" % (HOST, HTTPS)]
+    proc = subprocess.run(args + [url], capture_output=True, text=True, timeout=30, check=True)
+    return json.loads(proc.stdout)
+
+
+def test_the_catalog_has_only_the_fifth_application():
+    assert {u["service"] for u in FACTS["units"]} == {"notes"}
+
+
+def test_production_replicas_are_load_balanced_behind_traefik_with_their_database():
+    seen = set()
+    for _ in range(12):
+        health = curl("https://%s:%d/health" % (HOST, HTTPS))
+        assert health["database"] == "reachable", health
+        assert health["service"] == "notes" and health["environment"] == "production"
+        seen.add(health["instance"])
+    assert len(seen) == 2, seen
+
+
+def test_production_secret_reaches_the_container_and_stays_private(host):
+    env_file = host.file(os.path.join(FACTS["project_root"], "notes-production", "secrets.env"))
+    assert env_file.mode == 0o600
+    assert "NOTES_SIGNING_KEY=" in env_file.content_string
+    proc = subprocess.run(["docker", "ps", "-q", "--filter", "label=korczewski.platform.service=notes",
+                           "--filter", "label=korczewski.platform.environment=production"],
+                          capture_output=True, text=True, check=True)
+    ids = proc.stdout.split()
+    assert len(ids) == 2
+    for cid in ids:
+        env = subprocess.run(["docker", "exec", cid, "printenv", "NOTES_SIGNING_KEY"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        assert len(env) == 32
+
+
+def test_development_runs_as_npm_dev_server_on_loopback_with_the_dev_database():
+    health = curl("http://127.0.0.1:5600/health", pin=False)
+    assert health == {"status": "ok", "service": "notes", "database": "reachable"}

@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The whole platform on localhost: each service per style, both environments, through real
+Traefik, real PostgreSQL and real dev servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+FACTS = json.loads(open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "platform-facts.json")).read())
+DOMAIN = FACTS["domain"]
+HTTPS = FACTS["https_port"]
+DB_SERVICES = {d["service"] for d in FACTS["databases"]}
+TARGETS = FACTS["targets"]
+
+
+def curl(url, host=None, extra=()):
+    """curl with the name pinned to loopback (Python cannot resolve *.localhost here) and the
+    local CA verified; returns (status, body)."""
+    args = ["curl", "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", "--cacert", FACTS["ca_cert"]]
+    if host:
+        args += ["--resolve", "%s:%d:127.0.0.1" % (host, HTTPS)]
+    proc = subprocess.run(args + list(extra) + [url], capture_output=True, text=True, timeout=30, check=False)
+    assert proc.returncode == 0, "%s: %s" % (url, proc.stderr)
+    body, _, status = proc.stdout.rpartition("\n")
+    return int(status), body
+
+
+def inspect(name):
+    proc = subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)[0]
+
+
+def project_containers(project):
+    proc = subprocess.run(["docker", "ps", "-q", "--filter", "label=com.docker.compose.project=%s" % project],
+                          capture_output=True, text=True, check=True)
+    return [inspect(cid) for cid in proc.stdout.split()]
+
+
+def by_kind(kind, environment):
+    return [t for t in TARGETS if t["kind"] == kind and t["environment"] == environment]
+
+
+@pytest.mark.parametrize("target", by_kind("https", "production"), ids=lambda t: t["name"])
+def test_production_health_through_traefik_reports_its_database(target):
+    status, body = curl(target["url"], host=target["host"])
+    assert status == 200, body
+    health = json.loads(body)
+    if target["service"] in DB_SERVICES and target["name"] != "l2p-app":
+        assert health["database"] == "reachable", health
+
+
+def test_every_application_is_reached_by_its_host_name():
+    hosts = {t["host"] for t in by_kind("https", "production")}
+    assert hosts >= {"%s.%s" % (s, DOMAIN) for s in ("auth", "l2p", "payment", "videovault", "vllm", "dashboard")}
+
+
+def test_l2p_api_paths_go_to_the_api_container_and_the_rest_to_the_frontend():
+    host = "l2p.%s" % DOMAIN
+    api = json.loads(curl("https://%s:%d/api/whoami" % (host, HTTPS), host=host)[1])
+    front = curl("https://%s:%d/" % (host, HTTPS), host=host)[1]
+    assert api["instance"] == inspect("l2p-api")["Config"]["Hostname"]
+    assert inspect("l2p-app")["Config"]["Hostname"] in front
+
+
+def test_vllm_speaks_openai_through_traefik():
+    host = "vllm.%s" % DOMAIN
+    status, body = curl("https://%s:%d/v1/chat/completions" % (host, HTTPS), host=host, extra=(
+        "-H", "Content-Type: application/json", "-d",
+        json.dumps({"model": "any", "messages": [{"role": "user", "content": "ping"}]})))
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["object"] == "chat.completion"
+    assert answer["choices"][0]["message"]["role"] == "assistant"
+
+
+def test_security_headers_on_application_routes():
+    host = "auth.%s" % DOMAIN
+    proc = subprocess.run(["curl", "-sS", "-D", "-", "-o", "/dev/null", "--cacert", FACTS["ca_cert"], "--resolve",
+                           "%s:%d:127.0.0.1" % (host, HTTPS), "https://%s:%d/health" % (host, HTTPS)],
+                          capture_output=True, text=True, check=True)
+    headers = proc.stdout.lower()
+    assert "strict-transport-security:" in headers
+    assert "x-content-type-options: nosniff" in headers
+
+
+@pytest.mark.parametrize("target", by_kind("http", "development"), ids=lambda t: t["name"])
+def test_development_answers_on_loopback(target):
+    status, body = curl(target["url"])
+    assert status == 200, body
+    health = json.loads(body)
+    if target["service"] in DB_SERVICES and target["name"] != "l2p-frontend-dev":
+        assert health.get("database") == "reachable", health
+
+
+@pytest.mark.parametrize("unit", [u for u in FACTS["units"] if u["environment"] == "development"],
+                         ids=lambda u: u["project"])
+def test_development_is_never_behind_traefik(unit):
+    for container in project_containers(unit["project"]):
+        labels = container["Config"]["Labels"]
+        assert not any(key.startswith("traefik.") for key in labels), container["Name"]
+        assert FACTS["network"] not in container["NetworkSettings"]["Networks"], container["Name"]
+        for bindings in (container["HostConfig"]["PortBindings"] or {}).values():
+            assert all(b["HostIp"] == "127.0.0.1" for b in bindings), container["Name"]
+    traefik_networks = inspect("traefik")["NetworkSettings"]["Networks"]
+    assert "%s-dev" % FACTS["network"] not in traefik_networks
+
+
+@pytest.mark.parametrize("unit", FACTS["units"], ids=lambda u: u["project"])
+def test_each_unit_runs_once_with_identity_labels(unit):
+    containers = project_containers(unit["project"])
+    if unit["method"] == "npm":
+        assert containers == []
+        return
+    assert containers, unit["project"]
+    for container in containers:
+        labels = container["Config"]["Labels"]
+        assert labels["korczewski.platform.service"] == unit["service"]
+        assert labels["korczewski.platform.environment"] == unit["environment"]
+        assert labels["korczewski.platform.layer"] == unit["layer"]
+        if "Health" in container["State"]:
+            assert container["State"]["Health"]["Status"] == "healthy", container["Name"]
+        if unit["environment"] == "production":
+            assert not container["HostConfig"]["PortBindings"], container["Name"]
+    # One deployment unit per (service, environment): every container of that pair is in this project.
+    proc = subprocess.run(["docker", "ps", "--format", "{{.Label \"com.docker.compose.project\"}}",
+                           "--filter", "label=korczewski.platform.service=%s" % unit["service"],
+                           "--filter", "label=korczewski.platform.environment=%s" % unit["environment"]],
+                          capture_output=True, text=True, check=True)
+    assert set(proc.stdout.split()) <= {unit["project"]}
+
+
+@pytest.mark.parametrize("unit", [u for u in FACTS["units"] if u["method"] != "npm"], ids=lambda u: u["project"])
+def test_secrets_file_is_private(host, unit):
+    secrets = host.file(os.path.join(FACTS["project_root"], unit["project"], "secrets.env"))
+    assert secrets.exists
+    assert secrets.mode == 0o600
