@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 INVENTORY ?= inventory/local
-SCENARIOS ?= docker_engine traefik shared_postgres app_service
+SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
@@ -42,4 +42,4 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 	  echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
-test: lint unit molecule ## Everything CI runs: lint, sanity, unit tests, Molecule scenarios
+test: testbed lint unit molecule ## Everything CI runs: engine + images, lint, sanity, unit tests, Molecule scenarios

@@ -1,0 +1,275 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: korczewski.platform developers
+"""Traefik as deployed by korczewski.platform.traefik, judged from outside with curl, openssl,
+testssl.sh and docker.
+
+Names under *.localhost do not resolve in Python here, and the checks must not depend on
+/etc/hosts: every request goes to 127.0.0.1 with the real host name as Host header and TLS SNI
+(curl --resolve, openssl -servername, testssl.sh --ip).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import time
+
+import pytest
+
+testinfra_hosts = ["all"]
+
+FACTS_FILE = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."), "traefik-facts.json")
+
+
+@pytest.fixture(scope="module")
+def facts(host):
+    return json.loads(host.file(FACTS_FILE).content_string)
+
+
+@pytest.fixture(scope="module")
+def password(host, facts):
+    return host.file(facts["dashboard_password_file"]).content_string.strip()
+
+
+def curl(host, facts, url, *args, ca=True):
+    """Run curl against 127.0.0.1 for url's host; returns the command result."""
+    name = url.split("/")[2].split(":")[0]
+    cmd = ["curl", "-sS", "--max-time", "10",
+           "--resolve", "%s:%s:127.0.0.1" % (name, facts["https_port"]),
+           "--resolve", "%s:%s:127.0.0.1" % (name, facts["http_port"])]
+    if ca:
+        cmd += ["--cacert", facts["ca_cert"]]
+    return host.run(" ".join(shlex.quote(str(a)) for a in cmd + list(args) + [url]))
+
+
+def https(facts, name, path="/"):
+    return "https://%s:%s%s" % (name, facts["https_port"], path)
+
+
+def status(host, facts, url, *args, **kwargs):
+    result = curl(host, facts, url, "-o", "/dev/null", "-w", "%{http_code}", *args, **kwargs)
+    assert result.rc == 0, result.stderr
+    return int(result.stdout)
+
+
+def wait_for(check, timeout=30, interval=1):
+    deadline = time.time() + timeout
+    while True:
+        value = check()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="module")
+def routed(host, facts):
+    """Traefik picks Docker labels up by events; give it a bounded moment after converge."""
+    url = https(facts, facts["probe_host"], "/health")
+    assert wait_for(lambda: status(host, facts, url) == 200), "the labelled backend is not routed"
+    return url
+
+
+def inspect(host, name):
+    result = host.run("docker inspect %s" % shlex.quote(name))
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout)[0]
+
+
+# ------------------------------------------------------------------ the container
+
+
+def test_traefik_runs_healthy_with_identity_labels(host):
+    data = inspect(host, "traefik")
+    assert data["State"]["Running"]
+    assert data["State"]["Health"]["Status"] == "healthy"
+    labels = data["Config"]["Labels"]
+    assert labels["korczewski.platform.service"] == "traefik"
+    assert labels["korczewski.platform.environment"] == "production"
+    assert labels["korczewski.platform.layer"] == "infrastructure"
+    assert labels["com.docker.compose.project"] == "traefik-production"
+    assert "platform" in data["NetworkSettings"]["Networks"]
+
+
+def test_only_the_entry_points_are_published(host, facts):
+    ports = inspect(host, "traefik")["NetworkSettings"]["Ports"]
+    published = {key: [(b["HostIp"], b["HostPort"]) for b in value] for key, value in ports.items() if value}
+    assert published == {
+        "%s/tcp" % facts["http_port"]: [("127.0.0.1", str(facts["http_port"]))],
+        "%s/tcp" % facts["https_port"]: [("127.0.0.1", str(facts["https_port"]))],
+    }
+
+
+def test_docker_socket_is_read_only(host):
+    mounts = {m["Destination"]: m for m in inspect(host, "traefik")["Mounts"]}
+    assert mounts["/var/run/docker.sock"]["RW"] is False
+
+
+def test_static_configuration(host, facts):
+    config = host.file(os.path.join(facts["project_dir"], "config", "traefik.yml")).content_string
+    for line in ("checkNewVersion: false", "sendAnonymousUsage: false", "insecure: false",
+                 "exposedByDefault: false", "network: platform", "directory: /etc/traefik/dynamic"):
+        assert line in config
+
+
+def test_compose_project_passes_docker_compose_config(host, facts):
+    result = host.run("docker compose --file %s config --quiet",
+                      os.path.join(facts["project_dir"], "compose.yml"))
+    assert result.rc == 0, result.stderr
+
+
+def test_secret_files_are_private(host, facts):
+    for path in (facts["ca_key"],
+                 os.path.join(facts["project_dir"], "certs", "local.key"),
+                 os.path.join(facts["project_dir"], "config", "dynamic", "dashboard.yml"),
+                 facts["dashboard_password_file"]):
+        assert host.file(path).mode == 0o600, path
+
+
+# ------------------------------------------------------------------ TLS from the local CA
+
+
+def test_wildcard_certificate_is_signed_by_the_local_ca(host, facts):
+    cert = os.path.join(facts["project_dir"], "certs", "local.crt")
+    result = host.run("openssl verify -CAfile %s %s", facts["ca_cert"], cert)
+    assert result.rc == 0, result.stdout + result.stderr
+    san = host.check_output("openssl x509 -in %s -noout -ext subjectAltName", cert)
+    assert "DNS:*.%s" % facts["domain"] in san
+    assert "DNS:%s," % facts["domain"] in san + ","
+
+
+def test_backend_over_https_with_the_local_ca_verified(host, facts, routed):
+    result = curl(host, facts, routed)
+    assert result.rc == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["status"] == "ok"
+    assert body["service"] == "probe"
+
+
+def test_backend_root_and_api_paths(host, facts, routed):
+    result = curl(host, facts, https(facts, facts["probe_host"], "/"))
+    assert result.rc == 0 and '<h1 id="service">probe</h1>' in result.stdout
+    result = curl(host, facts, https(facts, facts["probe_host"], "/api/items"))
+    assert result.rc == 0 and json.loads(result.stdout)["path"] == "/api/items"
+
+
+def test_certificate_is_not_trusted_without_the_local_ca(host, facts, routed):
+    # Exit code 60: peer certificate cannot be authenticated with known CA certificates.
+    assert curl(host, facts, routed, ca=False).rc == 60
+
+
+def test_http_redirects_permanently_to_the_https_port(host, facts, routed):
+    url = "http://%s:%s/some/path?x=1" % (facts["probe_host"], facts["http_port"])
+    result = curl(host, facts, url, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}")
+    assert result.rc == 0, result.stderr
+    code, location = result.stdout.split(" ", 1)
+    assert code in ("301", "308")
+    assert location == "https://%s:%s/some/path?x=1" % (facts["probe_host"], facts["https_port"])
+
+
+def test_security_headers_on_the_backend(host, facts, routed):
+    result = curl(host, facts, routed, "-o", "/dev/null", "-D", "-")
+    assert result.rc == 0, result.stderr
+    headers = {}
+    for line in result.stdout.splitlines()[1:]:
+        if ":" in line:
+            key, value = line.split(":", 1)
+            headers[key.strip().lower()] = value.strip()
+    assert headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert headers["x-xss-protection"] == "1; mode=block"
+    assert "server" not in headers
+
+
+def s_client(host, facts, *args):
+    cmd = ["openssl", "s_client", "-connect", "127.0.0.1:%s" % facts["https_port"],
+           "-servername", facts["probe_host"]] + list(args)
+    return host.run(" ".join(shlex.quote(a) for a in cmd) + " </dev/null")
+
+
+def test_tls_1_1_is_refused_by_the_server(host, facts, routed):
+    # SECLEVEL=0 lets this OpenSSL offer TLS 1.1 at all, so the refusal is Traefik's.
+    result = s_client(host, facts, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0")
+    assert result.rc != 0
+    assert "alert protocol version" in result.stderr, result.stderr
+
+
+def test_tls_1_2_and_1_3_are_accepted_and_verified(host, facts, routed):
+    for flag, name in (("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")):
+        result = s_client(host, facts, flag, "-CAfile", facts["ca_cert"], "-verify_return_error")
+        assert result.rc == 0, result.stderr
+        assert "Protocol  : %s" % name in result.stdout or "New, %s" % name in result.stdout
+        assert "Verify return code: 0 (ok)" in result.stdout
+
+
+def test_no_handshake_without_sni(host, facts, routed):
+    result = host.run("openssl s_client -connect 127.0.0.1:%s -noservername </dev/null", str(facts["https_port"]))
+    assert result.rc != 0
+
+
+def test_testssl_protocols_and_ciphers(host, facts, routed):
+    """testssl.sh (Debian package) judges protocols and cipher categories."""
+    report = "/tmp/molecule-traefik-testssl.json"
+    host.run("rm -f %s", report)
+    # Debian installs it as testssl; upstream calls it testssl.sh.
+    tool = "testssl" if host.exists("testssl") else "testssl.sh"
+    result = host.run(
+        tool + " --quiet --color 0 --warnings off --nodns none --ip 127.0.0.1 --protocols --std "
+        "--jsonfile %s %s", report, "https://%s:%s" % (facts["probe_host"], facts["https_port"]))
+    assert host.file(report).exists, result.stdout + result.stderr
+    findings = {f["id"]: f["finding"] for f in json.loads(host.file(report).content_string)}
+    for proto in ("SSLv2", "SSLv3", "TLS1", "TLS1_1"):
+        assert findings[proto].startswith("not offered"), (proto, findings[proto])
+    assert findings["TLS1_2"].startswith("offered"), findings["TLS1_2"]
+    assert findings["TLS1_3"].startswith("offered"), findings["TLS1_3"]
+    assert findings["cipherlist_STRONG"] == "offered"
+    for weak in ("cipherlist_NULL", "cipherlist_aNULL", "cipherlist_EXPORT", "cipherlist_LOW",
+                 "cipherlist_3DES_IDEA", "cipherlist_AVERAGE"):
+        assert findings[weak] == "not offered", (weak, findings[weak])
+
+
+# ------------------------------------------------------------------ dashboard
+
+
+def test_dashboard_needs_credentials(host, facts, password, routed):
+    url = https(facts, facts["dashboard_host"], "/dashboard/")
+    assert status(host, facts, url) == 401
+    assert status(host, facts, url, "-u", "%s:wrong-password" % facts["dashboard_user"]) == 401
+    assert status(host, facts, url, "-u", "%s:%s" % (facts["dashboard_user"], password)) == 200
+    assert status(host, facts, https(facts, facts["dashboard_host"], "/api/version")) == 401
+
+
+def test_catalog_router_uses_the_exported_options(host, facts, password, routed):
+    result = curl(host, facts, https(facts, facts["dashboard_host"], "/api/http/routers"),
+                  "-u", "%s:%s" % (facts["dashboard_user"], password))
+    assert result.rc == 0, result.stderr
+    routers = {r["name"]: r for r in json.loads(result.stdout)}
+    probe = routers["probe-%s@docker" % facts["probe_container"]]
+    assert probe["entryPoints"] == [facts["router_options"]["entrypoint"]]
+    assert probe["middlewares"] == facts["router_options"]["middlewares"]
+    assert probe["rule"] == "Host(`%s`)" % facts["probe_host"]
+    assert probe["status"] == "enabled"
+    dashboard = routers["traefik-dashboard@file"]
+    assert dashboard["service"] == "api@internal"
+    assert "traefik-dashboard-auth@file" in dashboard["middlewares"]
+
+
+def test_dynamic_configuration_reloads_without_restart(host, facts, routed):
+    """A file dropped into the file provider's directory routes within seconds; no restart."""
+    started = inspect(host, "traefik")["State"]["StartedAt"]
+    name = "hot.%s" % facts["domain"]
+    path = os.path.join(facts["project_dir"], "config", "dynamic", "molecule-hot.yml")
+    config = {"http": {
+        "routers": {"molecule-hot": {"rule": "Host(`%s`)" % name, "entryPoints": ["websecure"],
+                                     "service": "molecule-hot", "tls": {}}},
+        "services": {"molecule-hot": {"loadBalancer": {"servers": [
+            {"url": "http://%s:8080" % facts["probe_container"]}]}}}}}
+    try:
+        host.run("printf '%%s' %s > %s", json.dumps(config), path)
+        assert wait_for(lambda: status(host, facts, https(facts, name, "/health")) == 200, timeout=20)
+    finally:
+        host.run("rm -f %s", path)
+    assert wait_for(lambda: status(host, facts, https(facts, name, "/health")) == 404, timeout=20)
+    assert inspect(host, "traefik")["State"]["StartedAt"] == started
