@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: korczewski.platform developers
+"""Stand-in for the platform's web applications (auth, l2p, payment, videovault).
+
+Its /health really connects to $DATABASE_URL, so a green health check proves the
+catalog's database wiring, not just that a process listens.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import socket
+
+import psycopg2
+
+from standin import App, html_response, json_response
+
+SERVICE = os.environ.get("SERVICE_NAME", "app")
+ENVIRONMENT = os.environ.get("PLATFORM_ENVIRONMENT", "unknown")
+HEALTH_PATHS = [p.strip() for p in os.environ.get("HEALTH_PATHS", "/health,/api/health").split(",") if p.strip()]
+CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+
+app = App(SERVICE)
+
+
+def identity() -> dict:
+    return {"service": SERVICE, "environment": ENVIRONMENT, "instance": socket.gethostname()}
+
+
+def database_status() -> tuple[str, str | None]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return "none", None
+    # ORMs spell the scheme postgresql+driver://; libpq only knows the bare scheme.
+    url = re.sub(r"^(postgres(?:ql)?)\+[^:]+://", r"\1://", url)
+    extra = {}
+    password_file = os.environ.get("DATABASE_PASSWORD_FILE")
+    try:
+        if password_file:
+            with open(password_file, encoding="utf-8") as handle:
+                extra["password"] = handle.read().rstrip("\r\n")
+        with psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT, **extra) as conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                cur.fetchone()
+        conn.close()
+    except (OSError, psycopg2.Error) as exc:
+        return "unreachable", str(exc).strip()
+    return "reachable", None
+
+
+def health(_request):
+    state, error = database_status()
+    body = {"status": "ok" if state != "unreachable" else "error", "database": state, **identity()}
+    if error:
+        body["error"] = error
+    return json_response(body, 503 if state == "unreachable" else 200)
+
+
+for path in HEALTH_PATHS:
+    app.route("GET", re.escape(path))(health)
+
+
+@app.route("GET", "/")
+def index(_request):
+    service, environment = html.escape(SERVICE), html.escape(ENVIRONMENT)
+    return html_response(
+        "<!doctype html><html><head><meta charset=\"utf-8\">"
+        f"<title>{service} ({environment})</title></head><body>"
+        f"<h1 id=\"service\">{service}</h1>"
+        f"<p id=\"environment\">environment: {environment}</p>"
+        f"<p id=\"instance\">instance: {html.escape(socket.gethostname())}</p>"
+        "</body></html>"
+    )
+
+
+def api(request):
+    return json_response({**identity(), "method": request.method, "path": request.path})
+
+
+for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+    app.route(method, r"/api(?:/.*)?")(api)
+
+
+if __name__ == "__main__":
+    app.serve(int(os.environ.get("PORT", "8080")))
