@@ -1,0 +1,357 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: korczewski.platform developers
+"""The database servers as deployed by korczewski.platform.shared_postgres, judged from outside.
+
+Application roles log in over TCP from a throwaway client container on the server's own network,
+so pg_hba's host rules and SCRAM are what is tested, never the container-local socket. Passwords
+reach psql only through the environment (``docker exec -e PGPASSWORD``), never a command line.
+The stateful checks (recreate, role re-run, password change, backup and restore) run the
+collection's real playbooks against Molecule's inventory, in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+testinfra_hosts = ["all"]
+
+EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+SCENARIO = os.environ.get("MOLECULE_SCENARIO_DIRECTORY", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.abspath(os.path.join(SCENARIO, "..", ".."))
+VARS_FILE = os.path.join(SCENARIO, "vars", "scenario.yml")
+with open(VARS_FILE, encoding="utf-8") as handle:
+    SCENARIO_VARS = yaml.safe_load(handle)
+SECRETS = SCENARIO_VARS["platform_secret_values"]
+QUOTED_DB = "l2p_db"
+QUOTED_PASSWORD = SECRETS["shared-postgres"][QUOTED_DB]
+CLIENT = "molecule-shared-postgres-client"
+PLAYBOOK_TIMEOUT = 600
+
+
+def load_instance(environment):
+    with open(os.path.join(EPHEMERAL, "shared_postgres-%s.json" % environment), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+PROD = load_instance("production")
+DEV = load_instance("development")
+INSTANCES = {"production": PROD, "development": DEV}
+
+
+def secret(instance, name):
+    """A secret as the platform_secret lookup resolves it: test value first, else the generated file."""
+    value = SECRETS.get(instance["container"], {}).get(name)
+    if value is not None:
+        return value
+    with open(os.path.join(instance["credentials_dir"], instance["container"], name), encoding="utf-8") as handle:
+        return handle.read().rstrip("\n")
+
+
+def docker(*args, check=True):
+    result = subprocess.run(["docker"] + list(args), capture_output=True, text=True, timeout=300)
+    if check:
+        assert result.returncode == 0, "docker %s: %s" % (" ".join(args), result.stderr)
+    return result
+
+
+def inspect(name):
+    return json.loads(docker("inspect", name).stdout)[0]
+
+
+def superuser_sql(instance, sql, database="postgres"):
+    """SQL as the superuser over the server's local socket (peer), for looking, not for testing auth."""
+    return docker("exec", "-u", "postgres", instance["container"], "psql", "-X", "-A", "-t", "-v",
+                  "ON_ERROR_STOP=1", "-d", database, "-c", sql).stdout.strip()
+
+
+def login(instance, user, database, password, sql="SELECT current_user || '@' || current_database()"):
+    """psql over TCP from the client container; returns the CompletedProcess."""
+    env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="10")
+    return subprocess.run(
+        ["docker", "exec", "-e", "PGPASSWORD", "-e", "PGCONNECT_TIMEOUT", CLIENT, "psql", "-X", "-w", "-A", "-t",
+         "-v", "ON_ERROR_STOP=1", "-h", instance["container"], "-U", user, "-d", database, "-c", sql],
+        capture_output=True, text=True, env=env, timeout=60)
+
+
+def playbook(*args):
+    """Run a playbook of this checkout against Molecule's inventory; returns (result, recap dict)."""
+    inventory = os.environ.get("MOLECULE_INVENTORY_FILE") or os.path.join(EPHEMERAL, "inventory")
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+           "-i", os.path.join(REPO, "inventory", "local"), "-e", "@" + VARS_FILE, "-e", "platform_target=all"] + list(args)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0")
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=PLAYBOOK_TIMEOUT)
+    recap = {}
+    match = re.search(r"^\S+\s*:\s*(ok=.*)$", result.stdout.split("PLAY RECAP")[-1], re.MULTILINE)
+    if match:
+        recap = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+    return result, recap
+
+
+def converge(*args):
+    return playbook(os.path.join(SCENARIO, "converge.yml"), "-e", '{"molecule_instances": ["production"]}', *args)
+
+
+def describe(result):
+    return "rc=%s\n%s\n%s" % (result.returncode, result.stdout[-4000:], result.stderr[-2000:])
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A psql client container on both servers' networks (TCP, so SCRAM is what answers)."""
+    docker("rm", "-f", CLIENT, check=False)
+    image = inspect(PROD["container"])["Config"]["Image"]
+    prod_net = list(inspect(PROD["container"])["NetworkSettings"]["Networks"])[0]
+    dev_net = list(inspect(DEV["container"])["NetworkSettings"]["Networks"])[0]
+    docker("run", "-d", "--name", CLIENT, "--network", prod_net, "--entrypoint", "sleep", image, "infinity")
+    if dev_net != prod_net:
+        docker("network", "connect", dev_net, CLIENT)
+    yield CLIENT
+    docker("rm", "-f", CLIENT, check=False)
+
+
+# ------------------------------------------------------------------ the servers
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_server_is_healthy_and_labelled(environment):
+    instance = INSTANCES[environment]
+    info = inspect(instance["container"])
+    assert info["State"]["Health"]["Status"] == "healthy"
+    labels = info["Config"]["Labels"]
+    assert labels["korczewski.platform.service"] == instance["service"]
+    assert labels["korczewski.platform.environment"] == environment
+    assert labels["korczewski.platform.layer"] == "infrastructure"
+    assert labels["com.docker.compose.project"] == instance["project"]
+
+
+def test_production_publishes_no_port():
+    info = inspect(PROD["container"])
+    assert not info["HostConfig"]["PortBindings"]
+    assert all(not bindings for bindings in (info["NetworkSettings"]["Ports"] or {}).values())
+    assert list(info["NetworkSettings"]["Networks"]) == ["platform"]
+
+
+def test_development_publishes_on_loopback_only():
+    info = inspect(DEV["container"])
+    bindings = info["HostConfig"]["PortBindings"]
+    assert bindings == {"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "15433"}]}
+    assert "platform" not in info["NetworkSettings"]["Networks"], "development must not share production's network"
+    with socket.create_connection(("127.0.0.1", 15433), timeout=5):
+        pass
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_data_lives_in_the_catalog_volume(environment):
+    instance = INSTANCES[environment]
+    mounts = {m["Destination"]: m for m in inspect(instance["container"])["Mounts"]}
+    data = mounts[instance["data_path"]]
+    assert data["Type"] == "volume"
+    assert data["Name"] == "%s-data" % instance["container"]
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_scram_only(environment):
+    instance = INSTANCES[environment]
+    assert superuser_sql(instance, "SHOW password_encryption") == "scram-sha-256"
+    rules = superuser_sql(instance, "SELECT type || ' ' || auth_method FROM pg_hba_file_rules WHERE error IS NULL")
+    assert rules
+    for rule in rules.splitlines():
+        kind, method = rule.split()
+        assert method != "trust"
+        if kind.startswith("host"):
+            assert method == "scram-sha-256", rule
+    with open(os.path.join(instance["project_dir"], "conf", "pg_hba.conf"), encoding="utf-8") as handle:
+        lines = [line.split() for line in handle if line.strip() and not line.lstrip().startswith("#")]
+    assert lines and all(line[-1] in ("scram-sha-256", "peer") for line in lines), lines
+    assert all(line[-1] == "scram-sha-256" for line in lines if line[0].startswith("host")), lines
+    verifiers = superuser_sql(instance, "SELECT rolname || ' ' || left(rolpassword, 14) FROM pg_authid "
+                                        "WHERE rolcanlogin ORDER BY 1").splitlines()
+    owners = {db["owner"] for db in instance["databases"]} | {instance["superuser"]}
+    assert {line.split()[0] for line in verifiers} == owners
+    assert all(line.split()[1] == "SCRAM-SHA-256$" for line in verifiers)
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_secret_files_are_private(host, environment):
+    instance = INSTANCES[environment]
+    env_file = host.file(os.path.join(instance["project_dir"], "postgres.env"))
+    assert env_file.mode == 0o600
+    compose = host.file(os.path.join(instance["project_dir"], "compose.yaml")).content_string
+    assert "POSTGRES_PASSWORD" not in compose, "the password belongs in the 0600 env file only"
+    assert secret(instance, instance["superuser"]) not in compose
+
+
+def test_compose_project_is_valid():
+    for instance in INSTANCES.values():
+        result = subprocess.run(["docker", "compose", "--file", os.path.join(instance["project_dir"], "compose.yaml"),
+                                 "config", "--quiet"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------------------ who reaches what
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_each_role_reaches_its_own_database_only(client, environment):
+    instance = INSTANCES[environment]
+    names = [db["name"] for db in instance["databases"]]
+    assert sorted(names) == ["auth_db", "l2p_db", "payment_db", "videovault_db"]
+    for db in instance["databases"]:
+        password = secret(instance, db["name"])
+        own = login(instance, db["owner"], db["name"], password)
+        assert own.returncode == 0, own.stderr
+        assert own.stdout.strip() == "%s@%s" % (db["owner"], db["name"])
+        for other in names + ["postgres", "template1"]:
+            if other == db["name"]:
+                continue
+            refused = login(instance, db["owner"], other, password)
+            assert refused.returncode != 0, "%s reached %s" % (db["owner"], other)
+            assert "CONNECT privilege" in refused.stderr or "permission denied" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_wrong_password_is_refused(client, environment):
+    instance = INSTANCES[environment]
+    for db in instance["databases"]:
+        refused = login(instance, db["owner"], db["name"], secret(instance, db["name"]) + "x")
+        assert refused.returncode != 0
+        assert "password authentication failed" in refused.stderr
+    refused = login(instance, instance["superuser"], "postgres", "not-the-password")
+    assert "password authentication failed" in refused.stderr
+
+
+def test_quoted_password_works(client):
+    assert QUOTED_PASSWORD == "it's \"a\" $pass word\\"
+    result = login(PROD, "l2p_user", QUOTED_DB, QUOTED_PASSWORD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "l2p_user@l2p_db"
+
+
+def test_quoted_superuser_password_works(client):
+    password = secret(DEV, "postgres")
+    assert "'" in password and "$" in password and password.endswith("\\")
+    result = login(DEV, "postgres", "postgres", password)
+    assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------------------ state over time
+
+
+def test_check_mode_changes_nothing():
+    result, recap = converge("--check")
+    assert result.returncode == 0, describe(result)
+    assert recap.get("changed") == 0, describe(result)
+
+
+def test_row_survives_recreation_and_rerun(client):
+    password = QUOTED_PASSWORD
+    setup = login(PROD, "l2p_user", QUOTED_DB, password,
+                  "CREATE TABLE IF NOT EXISTS molecule_probe (note text); "
+                  "INSERT INTO molecule_probe VALUES ('survives'); SELECT count(*) FROM molecule_probe")
+    assert setup.returncode == 0, setup.stderr
+    before = inspect(PROD["container"])["Id"]
+
+    up = subprocess.run(["docker", "compose", "--file", os.path.join(PROD["project_dir"], "compose.yaml"),
+                         "up", "--detach", "--force-recreate", "--wait", "--wait-timeout", "180"],
+                        capture_output=True, text=True, timeout=240)
+    assert up.returncode == 0, up.stderr
+    assert inspect(PROD["container"])["Id"] != before, "the container was not recreated"
+    after = login(PROD, "l2p_user", QUOTED_DB, password, "SELECT note FROM molecule_probe")
+    assert after.returncode == 0, after.stderr
+    assert "survives" in after.stdout.split()
+
+    result, recap = converge()
+    assert result.returncode == 0, describe(result)
+    assert recap.get("changed") == 0, describe(result)
+    again = login(PROD, "l2p_user", QUOTED_DB, password, "SELECT note FROM molecule_probe")
+    assert "survives" in again.stdout.split()
+
+
+def test_password_change_is_applied_and_reported(client):
+    old = secret(PROD, "payment_db")
+    new = "rotated 'pw' \"with\" $x \\ and spaces"
+    secrets = json.loads(json.dumps(SECRETS))
+    secrets["shared-postgres"]["payment_db"] = new
+    override = json.dumps({"platform_secret_values": secrets})
+
+    result, recap = converge("-e", override)
+    assert result.returncode == 0, describe(result)
+    assert recap.get("changed") == 1, describe(result)
+    assert login(PROD, "payment_user", "payment_db", new).returncode == 0
+    assert login(PROD, "payment_user", "payment_db", old).returncode != 0
+
+    result, recap = converge("-e", override)
+    assert recap.get("changed") == 0, describe(result)
+
+    # Back to the generated password: changed once more, and the old one works again.
+    result, recap = converge()
+    assert recap.get("changed") == 1, describe(result)
+    assert login(PROD, "payment_user", "payment_db", old).returncode == 0
+
+
+def test_backup_then_restore_into_an_emptied_database(client):
+    password = QUOTED_PASSWORD
+    backup_dir = PROD["backup_dir"]
+    select = "SELECT note FROM molecule_restore"
+    setup = login(PROD, "l2p_user", QUOTED_DB, password,
+                  "DROP TABLE IF EXISTS molecule_restore; CREATE TABLE molecule_restore (note text); INSERT INTO molecule_restore VALUES ('restored')")
+    assert setup.returncode == 0, setup.stderr
+
+    before = set(os.listdir(backup_dir)) if os.path.isdir(backup_dir) else set()
+    result, recap = playbook(os.path.join(REPO, "playbooks", "backup.yml"), "--tags", QUOTED_DB)
+    assert result.returncode == 0, describe(result)
+    new = sorted(set(os.listdir(backup_dir)) - before)
+    assert len(new) == 1 and re.match(r"^l2p_db-\d{8}T\d{6}Z\.dump$", new[0]), new  # --tags picked l2p_db only
+    assert stat.S_IMODE(os.stat(os.path.join(backup_dir, new[0])).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(backup_dir).st_mode) == 0o700
+
+    # Without a confirmation naming the database nothing happens.
+    refused, recap = playbook(os.path.join(REPO, "playbooks", "restore.yml"))
+    assert refused.returncode != 0
+    assert "Refusing to restore" in refused.stdout
+    refused, recap = playbook(os.path.join(REPO, "playbooks", "restore.yml"), "-e", "restore_confirm=yes")
+    assert refused.returncode != 0
+    assert "Refusing to restore" in refused.stdout
+
+    dropped = login(PROD, "l2p_user", QUOTED_DB, password, "DROP TABLE molecule_restore")
+    assert dropped.returncode == 0, dropped.stderr
+    assert login(PROD, "l2p_user", QUOTED_DB, password, select).returncode != 0
+
+    result, recap = playbook(os.path.join(REPO, "playbooks", "restore.yml"), "-e", "restore_confirm=%s" % QUOTED_DB)
+    assert result.returncode == 0, describe(result)
+    restored = login(PROD, "l2p_user", QUOTED_DB, password,
+                     "SELECT note, pg_get_userbyid(c.relowner) FROM molecule_restore, pg_class c "
+                     "WHERE c.relname = 'molecule_restore'")
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.splitlines() == ["restored|l2p_user"]
+
+
+def test_backup_retention_keeps_the_newest(client):
+    backup_dir = PROD["backup_dir"]
+    for _ in range(3):
+        time.sleep(1.1)  # one dump per second: the file name carries the second
+        result, recap = playbook(os.path.join(REPO, "playbooks", "backup.yml"),
+                                 "-e", "backup_databases=auth_db", "-e", "backup_keep=2")
+        assert result.returncode == 0, describe(result)
+    assert len([f for f in os.listdir(backup_dir) if f.startswith("auth_db-")]) == 2
+    assert any(f.startswith("l2p_db-") for f in os.listdir(backup_dir)), "retention must stay per database"
+
+
+def test_nothing_left_in_logs():
+    """No password reached the server log (statements with passwords are never logged)."""
+    logs = docker("logs", PROD["container"]).stdout + docker("logs", PROD["container"]).stderr
+    for db in PROD["databases"]:
+        assert secret(PROD, db["name"]) not in logs
+    assert shlex.quote(QUOTED_PASSWORD) not in logs
