@@ -68,9 +68,12 @@ def test_l2p_api_paths_go_to_the_api_container_and_the_rest_to_the_frontend():
 
 def test_vllm_speaks_openai_through_traefik():
     host = "vllm.%s" % DOMAIN
+    status, body = curl("https://%s:%d/v1/models" % (host, HTTPS), host=host)
+    assert status == 200, body
+    model = json.loads(body)["data"][0]["id"]
     status, body = curl("https://%s:%d/v1/chat/completions" % (host, HTTPS), host=host, extra=(
         "-H", "Content-Type: application/json", "-d",
-        json.dumps({"model": "any", "messages": [{"role": "user", "content": "ping"}]})))
+        json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}]})))
     assert status == 200, body
     answer = json.loads(body)
     assert answer["object"] == "chat.completion"
@@ -91,9 +94,8 @@ def test_security_headers_on_application_routes():
 def test_development_answers_on_loopback(target):
     status, body = curl(target["url"])
     assert status == 200, body
-    health = json.loads(body)
     if target["service"] in DB_SERVICES and target["name"] != "l2p-frontend-dev":
-        assert health.get("database") == "reachable", health
+        assert json.loads(body).get("database") == "reachable", body
 
 
 @pytest.mark.parametrize("unit", [u for u in FACTS["units"] if u["environment"] == "development"],
