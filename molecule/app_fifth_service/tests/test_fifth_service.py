@@ -26,7 +26,7 @@ def test_the_catalog_has_only_the_fifth_application():
 
 def test_production_replicas_are_load_balanced_behind_traefik_with_their_database():
     seen = set()
-    for _ in range(12):
+    for dummy in range(12):
         health = curl("https://%s:%d/health" % (HOST, HTTPS))
         assert health["database"] == "reachable", health
         assert health["service"] == "notes" and health["environment"] == "production"

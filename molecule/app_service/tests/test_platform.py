@@ -25,7 +25,7 @@ def curl(url, host=None, extra=()):
         args += ["--resolve", "%s:%d:127.0.0.1" % (host, HTTPS)]
     proc = subprocess.run(args + list(extra) + [url], capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 0, "%s: %s" % (url, proc.stderr)
-    body, _, status = proc.stdout.rpartition("\n")
+    body, dummy, status = proc.stdout.rpartition("\n")
     return int(status), body
 
 
