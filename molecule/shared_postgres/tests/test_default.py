@@ -111,7 +111,7 @@ def describe(result):
 @pytest.fixture(scope="module")
 def client():
     """A psql client container on both servers' networks (TCP, so SCRAM is what answers)."""
-    docker("rm", "-f", CLIENT, check=False)
+    docker("rm", "-f", "--volumes", CLIENT, check=False)
     image = inspect(PROD["container"])["Config"]["Image"]
     prod_net = list(inspect(PROD["container"])["NetworkSettings"]["Networks"])[0]
     dev_net = list(inspect(DEV["container"])["NetworkSettings"]["Networks"])[0]
@@ -119,7 +119,8 @@ def client():
     if dev_net != prod_net:
         docker("network", "connect", dev_net, CLIENT)
     yield CLIENT
-    docker("rm", "-f", CLIENT, check=False)
+    # --volumes: the image declares PGDATA a volume, which would otherwise stay behind anonymous.
+    docker("rm", "-f", "--volumes", CLIENT, check=False)
 
 
 # ------------------------------------------------------------------ the servers
