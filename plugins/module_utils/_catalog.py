@@ -946,8 +946,25 @@ def _env_path(svc, env):
     return "platform_services.%s.environments.%s" % (svc.name, env.name)
 
 
+class _Claims:
+    """Names that only one place may hold (ports, host names, containers, databases): the first
+    claim wins, every later one is an error naming the holder."""
+
+    def __init__(self, chk):
+        self.chk = chk
+        self.holders = {}
+
+    def take(self, key, holder, path, conflict):
+        """Claim key for holder; conflict is a message with a %s for the current holder."""
+        if key in self.holders:
+            self.chk.error(path, conflict % self.holders[key])
+            return False
+        self.holders[key] = holder
+        return True
+
+
 def _check_ports(chk, catalog):
-    owners = {}
+    ports = _Claims(chk)
     for svc in catalog.services.values():
         for env in svc.environments.values():
             base = _env_path(svc, env)
@@ -960,16 +977,12 @@ def _check_ports(chk, catalog):
                 for j, pub in enumerate(cont.publish):
                     claims.append((pub.host, "%s.containers[%d].publish[%d]" % (base, cont.index, j)))
             for port, path in claims:
-                owner = "%s.%s" % (svc.name, env.name)
-                if port in owners:
-                    other_owner, other_path = owners[port]
-                    chk.error(path, "port %d is also used by %s (%s)" % (port, other_owner, other_path))
-                else:
-                    owners[port] = (owner, path)
+                ports.take(port, "%s.%s (%s)" % (svc.name, env.name, path), path,
+                           "port %d is also used by %%s" % port)
 
 
 def _check_hostnames(chk, catalog):
-    owners = {}
+    hostnames = _Claims(chk)
     for svc in catalog.services.values():
         env = svc.environments.get("production")
         if env is None:
@@ -1004,41 +1017,32 @@ def _check_hostnames(chk, catalog):
             continue
         if not catalog.domain:
             continue
-        if fqdn in owners:
-            chk.error(path, "host name '%s' is also claimed by %s" % (fqdn, owners[fqdn]))
-        else:
-            owners[fqdn] = svc.name
+        hostnames.take(fqdn, svc.name, path, "host name '%s' is also claimed by %%s" % fqdn)
 
 
 def _check_container_names(chk, catalog):
-    owners = {}
+    names = _Claims(chk)
     for svc in catalog.services.values():
         for env in svc.environments.values():
             for cont in env.containers:
                 path = "%s.containers[%d].name" % (_env_path(svc, env), cont.index)
-                if cont.name in owners:
-                    chk.error(path, "container name '%s' is also used by %s" % (cont.name, owners[cont.name]))
-                else:
-                    owners[cont.name] = "%s.%s" % (svc.name, env.name)
+                names.take(cont.name, "%s.%s" % (svc.name, env.name), path,
+                           "container name '%s' is also used by %%s" % cont.name)
                 if not cont.name.startswith(svc.name):
                     chk.warn(path, "container '%s' is not prefixed by its service '%s'; it is identified by "
                              "its labels" % (cont.name, svc.name))
 
 
 def _check_databases(chk, catalog):
-    owners = {}
+    databases = _Claims(chk)
+    roles = _Claims(chk)
     for svc in catalog.services.values():
         if not svc.database:
             continue
         path = "platform_services.%s.database" % svc.name
-        user = svc.database_user
-        if svc.database in owners:
-            chk.error(path, "database '%s' is also claimed by %s" % (svc.database, owners[svc.database]))
-        elif user in owners:
-            chk.error(path, "database '%s' would be owned by role '%s', which %s's database already uses"
-                      % (svc.database, user, owners[user]))
-        else:
-            owners[svc.database] = owners[user] = svc.name
+        if databases.take(svc.database, svc.name, path, "database '%s' is also claimed by %%s" % svc.database):
+            roles.take(svc.database_user, svc.name, path, "database '%s' would be owned by role '%s', which "
+                       "%%s's database already uses" % (svc.database, svc.database_user))
 
 
 def _check_volumes(chk, catalog):
