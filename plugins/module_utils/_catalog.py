@@ -131,6 +131,13 @@ class Environment:
         """Compose project name: one deployment unit per (service, environment)."""
         return "%s-%s" % (self.service, self.name)
 
+    @property
+    def servers(self):
+        """Local dev servers: an npm environment is one, named after its service; hybrid lists its own."""
+        if self.method == "npm":
+            return [LocalServer(self.service, self.source, self.script, self.port, self.health_path)]
+        return list(self.local_servers)
+
 
 @dataclass
 class Service:
@@ -458,7 +465,7 @@ class Catalog:
         if not svc.database:
             return {}
         host = self.database_server(env)
-        if env.method == "npm" or env.local_servers:
+        if env.servers:
             host, port = "127.0.0.1", self._database_host_port(env, port)
         settings = {"DATABASE_HOST": host, "DATABASE_PORT": str(port), "DATABASE_NAME": svc.database,
                     "DATABASE_USER": svc.database_user}
@@ -495,10 +502,7 @@ class Catalog:
                     target.update(url="http://127.0.0.1:%d%s" % (cont.publish[0].host, cont.health_path),
                                   kind="http")
                 targets.append(target)
-            servers = list(env.local_servers)
-            if env.method == "npm":
-                servers.insert(0, LocalServer(svc.name, env.source, env.script, env.port, env.health_path))
-            for server in servers:
+            for server in env.servers:
                 target = {"service": svc.name, "environment": env.name, "name": server.name, "kind": "tcp",
                           "port": server.port}
                 if server.health_path:
@@ -577,9 +581,6 @@ class Catalog:
         svc = self.service(service)
         env = self.environment(service, environment)
         server = self.database_server(env) if svc.database else None
-        servers = list(env.local_servers)
-        if env.method == "npm":
-            servers.insert(0, LocalServer(svc.name, env.source, env.script, env.port, env.health_path, env.env))
         return {
             "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
             "project": env.project, "network": self.network_for(environment),
@@ -588,7 +589,7 @@ class Catalog:
             "local_servers": [{"name": "%s-%s" % (env.project, s.name) if s.name != svc.name else env.project,
                                "source": s.source, "script": s.script, "port": s.port,
                                "health_path": s.health_path, "env": dict(env.env, **s.env)}
-                              for s in servers],
+                              for s in env.servers],
             "database": {"server": server, "name": svc.database, "user": svc.database_user,
                          "secret_path": "%s/%s" % (server, svc.database)} if server else None,
             "secrets": {name: "%s/%s" % (svc.name, name) for name in self.secret_names(service, environment)},
