@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule test clean-state
+.PHONY: help setup testbed site lint sanity unit molecule test clean-state bench-health
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,3 +43,6 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 	done
 
 test: testbed lint unit molecule ## Everything CI runs: engine + images, lint, sanity, unit tests, Molecule scenarios
+
+bench-health: setup ## Benchmark: health check and discovery beside a uri loop and a no-op playbook (after make site)
+	VENV=$(VENV) bash benchmarks/health_check.sh
