@@ -19,8 +19,7 @@ description:
     checks each answer against a list of conditions in the style of Gatus (for example
     C([STATUS] == 200), C([BODY].status == UP), C([CERTIFICATE_EXPIRATION] > 48h)).
   - O(endpoints) takes exactly what the P(korczewski.platform.health_targets#filter) filter returns,
-    so C(platform_services | korczewski.platform.health_targets(platform_domain)) can be passed
-    as is.
+    so the filter's output can be passed as is (see the examples).
   - Kinds. V(https) and V(http) send one C(GET) to O(endpoints[].url) and read at most 1 MiB of
     the body; redirects are not followed. V(tcp) opens a TCP connection. V(container) reads the
     container's state from the Docker Engine API on O(docker_socket) (no Docker SDK needed) and,
@@ -39,18 +38,19 @@ description:
   - Every endpoint and condition is validated before the first probe; a malformed condition
     fails the module with an error naming the endpoint and the condition.
   - B(Condition grammar.) C(<left> <operator> <right>), where C(<left>) is a placeholder,
-    C(len(<placeholder>)) or C(has(<placeholder>)); C(<operator>) is one of C(==), C(!=), C(<),
+    V(len(<placeholder>\)) or V(has(<placeholder>\)); C(<operator>) is one of C(==), C(!=), C(<),
     C(<=), C(>), C(>=); C(<right>) is a number, a duration, C(true), C(false), a bare string
-    (the rest of the line), C(any(a, b, ...)) (equal to one of them; C(!=) means none of them),
-    C(pat(glob)) (shell-style pattern with C(*) and C(?); C(!=) negates), or another placeholder.
+    (the rest of the line), V(any(a, b, ...\)) (equal to one of them; C(!=) means none of them),
+    V(pat(glob\)) (shell-style pattern with C(*) and C(?); C(!=) negates), or another placeholder.
     C(any) and C(pat) work with C(==) and C(!=) only; C(<), C(<=), C(>), C(>=) need a number (or
     a duration for time placeholders).
   - B(Placeholders.) C([STATUS]) HTTP status code. C([RESPONSE_TIME]) milliseconds from the start
     of the TCP connect to the end of the body (for V(tcp) and a container port, the connect time);
     compare it with a number of milliseconds or a duration. C([BODY]) the body as text.
     C([BODY].a.b[0].c) a value in the JSON body; steps are C(.key) and C([index]); C([BODY][0])
-    indexes a top-level array. C(len([BODY]...)) the length of a string, array or object.
-    C(has([BODY]...)) whether a path resolves (compare with C(true) or C(false)).
+    indexes a top-level array. V(len([BODY].items\)) the length of a string, array or object
+    (only C([BODY]) and its paths). V(has([BODY].errors\)) whether a path resolves (compare with
+    C(true) or C(false)).
     C([CERTIFICATE_EXPIRATION]) time until the server certificate's C(notAfter) (V(https) only);
     compare it with a duration only. C([CONNECTED]) whether the TCP connection was established
     (C(true) or C(false)). C([CONTAINER_HEALTH]) for a running container Docker's health status
@@ -63,11 +63,16 @@ description:
   - B(Comparison.) When both sides are numbers they compare as numbers (C(200) equals C(200.0));
     C(true) and C(false) compare with JSON booleans; anything else compares as text, JSON values
     spelled as JSON (C(null), C([1,2])).
-  - B(Fail closed.) Unlike Gatus, a value that does not resolve fails the condition: a missing
-    key, a body that is not JSON, an index out of range, a value the probe did not get (no
-    response, refused connection). The reason names the part that did not resolve. A
+  - B(Fail closed.) Unlike Gatus, a value that does not resolve fails the condition (a missing
+    key, a body that is not JSON, an index out of range, a value the probe did not get after no
+    response or a refused connection). The reason names the part that did not resolve. A
     placeholder that an endpoint's kind never measures (C([STATUS]) on V(tcp)) is a validation
     error.
+  - B(Examples of conditions.) V([STATUS] == any(200, 204\)), V([BODY].status == UP),
+    V([BODY].items[0].id != 0), V(len([BODY].items\) >= 1), V(has([BODY].error\) == false),
+    V([BODY] == pat(*<title>Dashboard</title>*\)), V([RESPONSE_TIME] < 500), V([RESPONSE_TIME] < 2s),
+    V([CERTIFICATE_EXPIRATION] > 14d), V([CONNECTED] == false) (the port must be closed),
+    V([CONTAINER_HEALTH] == any(healthy, starting\)).
 
 author:
   - korczewski.platform developers (@korczewski)
@@ -327,7 +332,9 @@ results:
       description: Each failed condition of the last attempt with the value found or why there was none.
       type: list
       elements: str
-      sample: ["[STATUS] == 200 (got 502)", "[BODY].status == UP ([BODY].status did not resolve: [BODY] is not JSON (Expecting value: line 1 column 1 (char 0)))"]
+      sample:
+        - "[STATUS] == 200 (got 502)"
+        - "[BODY].status == UP ([BODY].status did not resolve: [BODY] has no key 'status')"
     error:
       description: What went wrong on the transport of the last attempt (refused, timeout, TLS, Docker), else V(null).
       type: str
@@ -353,9 +360,10 @@ summary:
   returned: always
   type: str
   sample: |-
-    NAME          TARGET                                       STATUS  LATENCY  RESULT
-    auth-service  https://auth.platform.localhost:18443/health  200       12 ms  ok
-    l2p-api       https://l2p.platform.localhost:18443/api/health  502     8 ms  FAIL [STATUS] == 200 (got 502)
+    NAME          TARGET                                           STATUS   LATENCY  RESULT
+    auth-service  https://auth.platform.localhost:18443/health     200        12 ms  ok
+    l2p-api       https://l2p.platform.localhost:18443/api/health  502         8 ms  FAIL [STATUS] == 200 (got 502)
+    qdrant-dev    container qdrant-dev                             healthy        -  ok
 """
 
 import ssl
