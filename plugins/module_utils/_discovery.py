@@ -153,7 +153,8 @@ def _real(path):
 # -------------------------------------------------------------------- containers
 
 
-def _container_record(raw):
+def container_record(raw):
+    """The facts of one entry of GET /containers/json."""
     labels = raw.get("Labels") or {}
     names = raw.get("Names") or []
     ports = sorted(set(p["PublicPort"] for p in raw.get("Ports") or [] if p.get("PublicPort")))
@@ -265,9 +266,13 @@ class ProcessTable:
         wanted = [c for c in established if (c["remote"], c["remote_port"]) in database_targets]
         owners = socket_owners([s["inode"] for s in listeners] + [c["inode"] for c in wanted])
         self.ports = {}        # pid -> sorted listening ports
+        # Listeners whose process is invisible (another user's, when not run as root).
+        self.unknown_ports = set()
         for sock in listeners:
             for pid in owners.get(sock["inode"]) or []:
                 self.ports.setdefault(pid, set()).add(sock["port"])
+            if not owners.get(sock["inode"]):
+                self.unknown_ports.add(sock["port"])
         self.ports = dict((pid, sorted(ports)) for pid, ports in self.ports.items())
         self.database_connections = {}   # pid -> [{server, environment, address, port}]
         for conn in wanted:
@@ -402,24 +407,24 @@ class Discovery:
         self.units = {}
         self.unmanaged = []
         self.orphans = []
-
-    def run(self):
-        started = time.monotonic()
         for unit in self.index.units:
             key = unit_key(unit["service"], unit["environment"])
             expected = self.index.expected[key]
             self.units[key] = dict(unit, expected={"containers": expected["containers"], "ports": expected["ports"],
                                                    "servers": expected["servers"]},
                                    containers=[], projects=[], dev_servers=[])
-        records = [_container_record(raw) for raw in self.docker.containers()]
-        database_servers = self._containers(records)
+
+    def run(self):
+        started = time.monotonic()
+        records = [container_record(raw) for raw in self.docker.containers()]
+        database_servers = self.attribute(records)
         self._processes(records, database_servers)
         units = []
         for unit in self.index.units:
             entry = self.units[unit_key(unit["service"], unit["environment"])]
             entry["containers"] = [_public(r) for r in sorted(entry["containers"], key=lambda r: r["name"])]
             entry["projects"] = sorted(set(c["project"] for c in entry["containers"] if c["project"]))
-            entry["state"], entry["summary"] = _state(entry, self.index.expected[unit_key(unit["service"],
+            entry["state"], entry["summary"] = unit_state(entry, self.index.expected[unit_key(unit["service"],
                                                                                            unit["environment"])])
             units.append(entry)
         return {
@@ -448,7 +453,9 @@ class Discovery:
             return False
         return record["matched"] == "labels" or record["project"] == self.index.project[key]
 
-    def _containers(self, records):
+    def attribute(self, records):
+        """Attribute listed containers (from container_record) to units, orphans and unmanaged
+        holders; returns the database servers found."""
         db_names = dict((name, (env, cport, publish)) for name, env, cport, publish in self.index.database_servers())
         for record in records:
             record["owner"], record["matched"] = self._owner(record)
@@ -457,7 +464,9 @@ class Discovery:
                                      "service": record["labels"]["service"],
                                      "environment": record["labels"]["environment"], "state": record["state"]})
             if record["owner"] is not None or record["name"] in db_names:
-                _add_inspect(record, self.docker.inspect(record["full_id"]))
+                info = self.docker.inspect(record["full_id"])
+                if info:
+                    _add_inspect(record, info)
             if record["owner"] is not None:
                 self.units[record["owner"]]["containers"].append(record)
             self._holdings(record)
@@ -575,6 +584,19 @@ class Discovery:
                 if skey is not None:
                     entry = unmanaged_entry(skey, server, info, "source")
                     entry["ports"] = sorted(set(entry["ports"]) | set(procs.ports[pid]))
+        published = set(p for r in records if r["state"] == "running" for p in r["ports"])
+        running_servers = set(e["name"] for dummy, e in managed.values())
+        for port in sorted(procs.unknown_ports):
+            owner = self.index.port_owner.get(port)
+            # A container's published port, or a managed dev server of another user: nothing unknown.
+            if owner is None or port in published or (owner[1] == "server" and owner[2] in running_servers):
+                continue
+            okey, kind, what = owner
+            self.unmanaged.append({
+                "kind": "process", "name": None, "id": None, "project": None, "pid": None, "cmdline": None,
+                "port": port, "volume": None,
+                "holds": "port %d of %s %s" % (port, "dev server" if kind == "server" else "container", what),
+                "unit": okey, "owner": None, "state": "running", "pgrp": None, "start_time": None})
         for pid in sorted(procs.database_connections):
             info = procs.info(pid)
             if info is None or is_docker_proxy(info):
@@ -604,9 +626,11 @@ def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFA
 # -------------------------------------------------------------------- unit state
 
 
-def _state(unit, expected):
+def unit_state(unit, expected):
+    """(state, one-line summary) of a unit from its discovered containers and dev servers."""
     project = unit["project"]
-    own = [c for c in unit["containers"] if c["project"] == project]
+    # An npm unit has no compose project: any container of it is a stray.
+    own = [c for c in unit["containers"] if c["project"] == project and unit["method"] != "npm"]
     running = [c for c in own if c["state"] == "running"]
     healthy = [c for c in running if c["health"] == "healthy"]
     unhealthy = [c for c in running if c["health"] == "unhealthy"]

@@ -106,7 +106,7 @@ class DockerAPI:
         status, body = self._raw(method, full)
         if status not in ok:
             raise DockerError("%s %s answered %d: %s" % (method, path, status, _message(body)))
-        return _json(body) if body else None
+        return _json(body) if body and 200 <= status < 300 else None
 
     def version(self):
         self._prefix_path()
@@ -117,7 +117,8 @@ class DockerAPI:
         return self.call("GET", "/containers/json", {"all": "1"}) or []
 
     def inspect(self, container_id):
-        return self.call("GET", "/containers/%s/json" % quote(container_id, safe=""))
+        """The container's details, or None when it was removed since it was listed."""
+        return self.call("GET", "/containers/%s/json" % quote(container_id, safe=""), ok=(200, 404)) or None
 
     def stop(self, container_id, timeout=10):
         # 304: already stopped.

@@ -56,6 +56,8 @@ def _identity(stray):
 
 
 def _describe_process(record):
+    if record.get("pid") is None:
+        return "an unknown process (its owner is not visible to this user; run as root to name it)"
     command = record.get("cmdline") or "?"
     if len(command) > 120:
         command = command[:117] + "..."
@@ -96,7 +98,7 @@ def _second_instances(env, unit, key, seen):
     result = []
     by_project = {}
     for record in unit.get("containers") or []:
-        if record.get("project") == env.project or record.get("matched") != "labels":
+        if record.get("matched") != "labels" or (record.get("project") == env.project and env.method != "npm"):
             continue
         stray = container_stray(record)
         seen.add(_identity(stray))
@@ -133,11 +135,11 @@ def _unmanaged(catalog, unit, key, items, seen):
         if ident not in grouped:
             grouped[ident] = (stray, item, [])
             order.append(ident)
-        holds = grouped[ident][2]
+        first, dummy, holds = grouped[ident]
         if item.get("holds") and item["holds"] not in holds:
             holds.append(item["holds"])
-        if stray["port"] is None and item.get("port") is not None:
-            stray["port"] = item["port"]
+        if first["port"] is None and item.get("port") is not None:
+            first["port"] = item["port"]
     result = []
     stopped = unit.get("state") in _NOT_RUNNING
     for ident in order:

@@ -229,7 +229,7 @@ class Enforcer:
         self.managed_groups = set()
         for unit in discovery["units"]:
             for cont in unit["containers"]:
-                if cont["project"] == unit["project"]:
+                if cont["project"] == unit["project"] and unit["method"] != "npm":
                     self.protected_containers.add(cont["id"])
             for server in unit["dev_servers"]:
                 if server["managed"] and server["running"]:
