@@ -421,11 +421,11 @@ class Discovery:
         self._processes(records, database_servers)
         units = []
         for unit in self.index.units:
-            entry = self.units[unit_key(unit["service"], unit["environment"])]
+            key = unit_key(unit["service"], unit["environment"])
+            entry = self.units[key]
             entry["containers"] = [_public(r) for r in sorted(entry["containers"], key=lambda r: r["name"])]
             entry["projects"] = sorted(set(c["project"] for c in entry["containers"] if c["project"]))
-            entry["state"], entry["summary"] = unit_state(entry, self.index.expected[unit_key(unit["service"],
-                                                                                           unit["environment"])])
+            entry["state"], entry["summary"] = unit_state(entry, self.index.expected[key])
             units.append(entry)
         return {
             "units": units,

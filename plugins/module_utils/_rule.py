@@ -146,8 +146,8 @@ def _unmanaged(catalog, unit, key, items, seen):
         stray, item, holds = grouped[ident]
         seen.add(ident)
         if stray["kind"] == "container":
-            who = "container %s (%s%s)" % (stray["name"], stray["id"],
-                                          ", project %s" % stray["project"] if stray["project"] else "")
+            project = ", project %s" % stray["project"] if stray["project"] else ""
+            who = "container %s (%s%s)" % (stray["name"], stray["id"], project)
             why = "without the identity labels of %s" % key
             if stray["rightful"]:
                 why = "while it belongs to %s" % item.get("owner")

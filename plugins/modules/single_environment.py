@@ -331,8 +331,8 @@ def run(module):
     remaining_orphans = after["orphans"] if params["orphans"] == "fail" else []
     result.update(remaining=remaining, units=after["units"], summary=after["summary"])
     if remaining or remaining_orphans:
-        module.fail_json(msg="%s remain after enforcing:\n%s" % (_headline(remaining, remaining_orphans),
-                                                               format_table(remaining, remaining_orphans)), **result)
+        module.fail_json(msg="%s remain after enforcing:\n%s" % (
+            _headline(remaining, remaining_orphans), format_table(remaining, remaining_orphans)), **result)
     module.exit_json(**result)
 
 

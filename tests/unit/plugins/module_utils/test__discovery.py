@@ -67,9 +67,8 @@ class Engine:
         networks = copy.deepcopy(entry["NetworkSettings"]["Networks"])
         for net in networks.values():
             net["Aliases"] = [name, full_id(name)[:12]]
-        return {"Id": cid, "State": state, "RestartCount": 2, "Config": {"Image": entry["Image"],
-                                                                          "Env": self.env.get(name, [])},
-                "NetworkSettings": {"Networks": networks}}
+        config = {"Image": entry["Image"], "Env": self.env.get(name, [])}
+        return {"Id": cid, "State": state, "RestartCount": 2, "Config": config, "NetworkSettings": {"Networks": networks}}
 
 
 @pytest.fixture
