@@ -1,0 +1,361 @@
+#!/usr/bin/python
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+DOCUMENTATION = r"""
+module: single_environment
+
+short_description: Check or enforce the single-environment rule on a host
+
+version_added: 0.1.0
+
+description:
+  - Discovers what runs (as M(korczewski.platform.service_environment_info) does) and judges it against the
+    single-environment rule of the platform catalog. At most one instance of each (service, environment)
+    runs - its rightful compose project or its managed dev server - and development reaches the production
+    database only where the catalog opts in with C(use_production_database).
+  - "Violations: a second compose project of a unit; a container carrying a unit's identity labels outside
+    its compose project (for example started with C(docker run --label ...)); a second dev server (another
+    process group on the unit's dev port or started by hand in its source directory); an unmanaged process
+    or container on a managed port, container name or volume (also while the rightful instance is stopped);
+    a development container on the production network or pointing E(DATABASE_HOST) or E(DATABASE_URL) at the
+    production database server; a development process connected to the production database."
+  - Labelled containers whose service or environment is not in the catalog are orphans (see O(orphans)).
+  - With O(mode=check) the module fails with a table naming each stray (container name and id, compose
+    project, pid and command line, port, reason).
+  - With O(mode=enforce) and O(confirm=true) it stops the strays, then checks again. Containers are stopped
+    and removed (never their volumes); processes get SIGTERM, then SIGKILL, as a whole process group. The
+    rightful compose project's containers and the managed dev servers are never stopped; a violation
+    that only they cause (such as a development container on the production network) needs its
+    configuration fixed and fails the module.
+
+author:
+  - korczewski.platform developers (@korczewski)
+
+extends_documentation_fragment:
+  - korczewski.platform.discovery
+
+options:
+  mode:
+    description:
+      - V(check) reports violations and fails when there is any.
+      - V(enforce) stops the strays (with O(confirm=true)), checks again and fails when violations remain.
+    type: str
+    default: check
+    choices:
+      - check
+      - enforce
+  confirm:
+    description:
+      - Must be V(true) for O(mode=enforce) to stop anything. Without it, enforce fails before it stops
+        anything and names what it would stop.
+      - Not needed in check mode, which stops nothing.
+    type: bool
+    default: false
+  orphans:
+    description:
+      - V(fail) treats orphans like violations (check fails; enforce stops and removes them).
+      - V(warn) only warns about them and leaves them alone.
+    type: str
+    default: fail
+    choices:
+      - fail
+      - warn
+  stop_timeout:
+    description:
+      - Seconds a container or process group gets after SIGTERM before it is killed.
+    type: int
+    default: 10
+
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - With O(mode=enforce), check mode reports what would be stopped in RV(stopped) and stops nothing.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+
+seealso:
+  - module: korczewski.platform.service_environment_info
+  - module: korczewski.platform.npm_dev_server
+"""
+
+EXAMPLES = r"""
+- name: Stop the run when something breaks the single-environment rule
+  korczewski.platform.single_environment:
+    services: "{{ platform_services }}"
+    domain: "{{ platform_domain }}"
+    state_dir: "{{ platform_state_dir }}/npm"
+
+- name: Stop every stray (never the rightful instance, never a volume)
+  korczewski.platform.single_environment:
+    services: "{{ platform_services }}"
+    domain: "{{ platform_domain }}"
+    state_dir: "{{ platform_state_dir }}/npm"
+    mode: enforce
+    confirm: true
+  register: rule
+
+- name: Show what was stopped
+  ansible.builtin.debug:
+    msg: "{{ rule.stopped | map(attribute='name') | list }}"
+
+- name: Check, but only warn about labelled containers the catalog no longer knows
+  korczewski.platform.single_environment:
+    services: "{{ platform_services }}"
+    domain: "{{ platform_domain }}"
+    orphans: warn
+"""
+
+RETURN = r"""
+violations:
+  description:
+    - The violations found (before anything was stopped).
+    - Each has C(kind) (V(second_project), V(outside_project), V(second_dev_server), V(unmanaged) or
+      V(production_database)), C(unit) (V(service/environment)), C(reason) and C(strays).
+    - Each stray has C(kind) (V(container) or V(process)), C(name), C(id), C(project), C(pid), C(cmdline),
+      C(port), C(pgrp), C(start_time) and C(rightful) (the stray is itself a rightful instance and is never
+      stopped).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - kind: outside_project
+      unit: l2p/development
+      reason: container l2p-copy (0123456789ab) carries the identity labels of l2p/development outside its
+        compose project l2p-development
+      strays:
+        - {kind: container, name: l2p-copy, id: 0123456789ab, project: null, pid: null, port: null, rightful: false}
+remaining:
+  description: Violations found by the second check after enforcing; empty when none remain.
+  returned: when O(mode=enforce) stopped something
+  type: list
+  elements: dict
+orphans:
+  description: Labelled containers whose service or environment is not in the catalog (C(name), C(id), C(project), C(service), C(environment), C(state)).
+  returned: always
+  type: list
+  elements: dict
+table:
+  description: The violations and orphans as a plain-text table, one row per stray.
+  returned: always
+  type: str
+stopped:
+  description:
+    - What was stopped (in check mode, what would be stopped), each with C(kind), C(name), C(id), C(project),
+      C(pid), C(pgrp), C(cmdline), C(port), C(reason) and C(action).
+  returned: always
+  type: list
+  elements: dict
+units:
+  description: The discovery after the module ran, as the C(units) that M(korczewski.platform.service_environment_info) returns.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: One line per unit.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+import signal
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import read_stat, terminate_session
+from ansible_collections.korczewski.platform.plugins.module_utils._discovery import argument_spec, discover
+from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils._rule import (
+    evaluate,
+    format_table,
+    stop_plan,
+    unfixable,
+)
+
+_GONE_STATES = ("Z", "X", "x")
+
+
+def _ancestry():
+    """pids, process groups and sessions of this process and its ancestors: never signalled as a group."""
+    protected = set([0, 1])
+    pid = os.getpid()
+    while pid and pid > 1:
+        stat = read_stat(pid)
+        if stat is None:
+            break
+        protected.update([pid, stat["pgrp"], stat["session"]])
+        pid = stat["ppid"]
+    return protected
+
+
+def _terminate_pid(pid, timeout):
+    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, signum)
+        except OSError:
+            return True
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            stat = read_stat(pid)
+            if stat is None or stat["state"] in _GONE_STATES:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+class Enforcer:
+
+    def __init__(self, module, docker, discovery):
+        self.module = module
+        self.docker = docker
+        self.timeout = module.params["stop_timeout"]
+        self.protected_containers = set()
+        self.managed_groups = set()
+        for unit in discovery["units"]:
+            for cont in unit["containers"]:
+                if cont["project"] == unit["project"] and unit["method"] != "npm":
+                    self.protected_containers.add(cont["id"])
+            for server in unit["dev_servers"]:
+                if server["managed"] and server["running"]:
+                    self.managed_groups.update(g for g in (server["session"], server["pgrp"]) if g)
+        self.ancestry = _ancestry()
+
+    def stop(self, target):
+        """Stop one target; returns the action taken (or a reason it was left alone)."""
+        if target["kind"] == "container":
+            if target["id"] in self.protected_containers:
+                return "left alone: it belongs to its unit's rightful compose project"
+            self.docker.stop(target["id"], self.timeout)
+            self.docker.remove(target["id"])
+            return "stopped and removed (volumes kept)"
+        pid = target["pid"]
+        stat = read_stat(pid)
+        if stat is None or stat["state"] in _GONE_STATES:
+            return "already gone"
+        if target.get("start_time") is not None and stat["start_time"] != target["start_time"]:
+            return "left alone: pid %d now belongs to another program" % pid
+        if stat["pgrp"] in self.managed_groups or stat["session"] in self.managed_groups:
+            return "left alone: it is a managed dev server"
+        group = stat["pgrp"]
+        if group in self.ancestry:
+            # Its process group is also this module's (or an ancestor's): signal the process alone.
+            if not _terminate_pid(pid, self.timeout):
+                self.module.fail_json(msg="Could not stop pid %d: it survived SIGKILL" % pid)
+            return "terminated pid %d" % pid
+        outcome = terminate_session(group, timeout=self.timeout)
+        if outcome["remaining"]:
+            self.module.fail_json(msg="Could not stop process group %d: pids %s survived SIGKILL"
+                                  % (group, ", ".join(str(p) for p in outcome["remaining"])))
+        return "terminated process group %d (pids %s%s)" % (
+            group, ", ".join(str(p) for p in outcome["members"]) or str(pid),
+            ", SIGKILL needed" if outcome["killed"] else "")
+
+
+def _headline(violations, orphans):
+    parts = []
+    if violations:
+        parts.append("%d violation%s" % (len(violations), "s" if len(violations) != 1 else ""))
+    if orphans:
+        parts.append("%d orphan%s" % (len(orphans), "s" if len(orphans) != 1 else ""))
+    return "single-environment rule: %s" % " and ".join(parts)
+
+
+def _describe(target):
+    if target["kind"] == "container":
+        return "container %s (%s)" % (target["name"], target["id"])
+    return "process group of pid %s (%s)" % (target["pid"], target["cmdline"] or target["name"])
+
+
+def run(module):
+    params = module.params
+    try:
+        catalog = Catalog.load(params["services"], params["domain"], params["network"])
+    except CatalogError as exc:
+        module.fail_json(msg=to_native(exc), errors=exc.errors)
+    docker = DockerAPI(params["docker_host"])
+    discovery = discover(catalog, params["state_dir"], docker=docker)
+    violations = evaluate(catalog, discovery)
+    orphans = discovery["orphans"]
+    blocking_orphans = orphans if params["orphans"] == "fail" else []
+    table = format_table(violations, orphans)
+    result = dict(changed=False, violations=violations, orphans=orphans, table=table, stopped=[],
+                  units=discovery["units"], summary=discovery["summary"])
+    if orphans and params["orphans"] == "warn":
+        module.warn("%d orphan%s (labelled for a service environment not in the catalog): %s" % (
+            len(orphans), "s" if len(orphans) != 1 else "", ", ".join(
+                "%s (%s, %s/%s)" % (o["name"], o["id"], o["service"], o["environment"]) for o in orphans)))
+    if not violations and not blocking_orphans:
+        module.exit_json(**result)
+    if params["mode"] == "check":
+        module.fail_json(msg="%s:\n%s" % (_headline(violations, blocking_orphans), table), **result)
+
+    plan = stop_plan(violations, blocking_orphans)
+    stuck = unfixable(violations)
+    if module.check_mode:
+        result["stopped"] = [dict(t, action="would stop") for t in plan]
+        result["changed"] = bool(plan)
+        if stuck:
+            module.fail_json(msg="%s; stopping strays would not fix %d of them (the rightful instance itself breaks "
+                             "the rule: fix its configuration):\n%s"
+                             % (_headline(violations, blocking_orphans), len(stuck), format_table(stuck)), **result)
+        module.exit_json(**result)
+    if plan and not params["confirm"]:
+        module.fail_json(msg="%s. mode=enforce would stop %s. Nothing was stopped: pass confirm: true to stop them "
+                         "(entry playbooks: -e platform_rule=enforce -e platform_rule_confirm=true).\n%s"
+                         % (_headline(violations, blocking_orphans), "; ".join(_describe(t) for t in plan), table),
+                         **result)
+    enforcer = Enforcer(module, docker, discovery)
+    for target in plan:
+        action = enforcer.stop(target)
+        result["stopped"].append(dict(target, action=action))
+        if not action.startswith(("left alone", "already gone")):
+            result["changed"] = True
+    after = discover(catalog, params["state_dir"], docker=docker)
+    remaining = evaluate(catalog, after)
+    remaining_orphans = after["orphans"] if params["orphans"] == "fail" else []
+    result.update(remaining=remaining, units=after["units"], summary=after["summary"])
+    if remaining or remaining_orphans:
+        module.fail_json(msg="%s remain after enforcing:\n%s" % (
+            _headline(remaining, remaining_orphans), format_table(remaining, remaining_orphans)), **result)
+    module.exit_json(**result)
+
+
+def argument_spec_with_rule():
+    spec = argument_spec()
+    spec.update(
+        mode=dict(type="str", default="check", choices=["check", "enforce"]),
+        confirm=dict(type="bool", default=False),
+        orphans=dict(type="str", default="fail", choices=["fail", "warn"]),
+        stop_timeout=dict(type="int", default=10),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec_with_rule(), supports_check_mode=True)
+    try:
+        run(module)
+    except DockerError as exc:
+        module.fail_json(msg=to_native(exc))
+    except Exception as exc:  # report unexpected errors as a module failure, not a traceback dump
+        module.fail_json(msg="single_environment failed: %s" % to_native(exc), exception=traceback.format_exc())
+
+
+if __name__ == "__main__":
+    main()
