@@ -159,12 +159,12 @@ stopped:
   elements: dict
 units:
   description: The discovery after the module ran, as the C(units) that M(korczewski.platform.service_environment_info) returns.
-  returned: always
+  returned: success
   type: list
   elements: dict
 summary:
   description: One line per unit.
-  returned: always
+  returned: success
   type: list
   elements: str
 """
@@ -303,7 +303,7 @@ def run(module):
     if not violations and not blocking_orphans:
         module.exit_json(**result)
     if params["mode"] == "check":
-        module.fail_json(msg="%s:\n%s" % (_headline(violations, blocking_orphans), table), **result)
+        module.fail_json(msg="%s:\n%s" % (_headline(violations, blocking_orphans), table), **_brief(result))
 
     plan = stop_plan(violations, blocking_orphans)
     stuck = unfixable(violations)
@@ -313,13 +313,13 @@ def run(module):
         if stuck:
             module.fail_json(msg="%s; stopping strays would not fix %d of them (the rightful instance itself breaks "
                              "the rule: fix its configuration):\n%s"
-                             % (_headline(violations, blocking_orphans), len(stuck), format_table(stuck)), **result)
+                             % (_headline(violations, blocking_orphans), len(stuck), format_table(stuck)), **_brief(result))
         module.exit_json(**result)
     if plan and not params["confirm"]:
         module.fail_json(msg="%s. mode=enforce would stop %s. Nothing was stopped: pass confirm: true to stop them "
                          "(entry playbooks: -e platform_rule=enforce -e platform_rule_confirm=true).\n%s"
                          % (_headline(violations, blocking_orphans), "; ".join(_describe(t) for t in plan), table),
-                         **result)
+                         **_brief(result))
     enforcer = Enforcer(module, docker, discovery)
     for target in plan:
         action = enforcer.stop(target)
@@ -332,8 +332,13 @@ def run(module):
     result.update(remaining=remaining, units=after["units"], summary=after["summary"])
     if remaining or remaining_orphans:
         module.fail_json(msg="%s remain after enforcing:\n%s" % (
-            _headline(remaining, remaining_orphans), format_table(remaining, remaining_orphans)), **result)
+            _headline(remaining, remaining_orphans), format_table(remaining, remaining_orphans)), **_brief(result))
     module.exit_json(**result)
+
+
+def _brief(result):
+    """A failed run shows the table; the whole discovery would bury it (it is in the info module)."""
+    return {key: value for key, value in result.items() if key not in ("units", "summary")}
 
 
 def argument_spec_with_rule():
