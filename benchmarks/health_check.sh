@@ -26,7 +26,14 @@ for s in servers:
 time.sleep(3600)
 PY
 slow_pid=$!
-trap 'kill $slow_pid 2>/dev/null || true' EXIT
+# The uri baseline needs the production host names to resolve (Python does not resolve
+# *.localhost); this run maps them to loopback and removes its lines again on exit.
+marker="# korczewski-platform benchmark"
+hosts=$(ansible -i "$INV" localhost -o -m ansible.builtin.debug -a "msg={{ platform_services |
+  korczewski.platform.health_targets(platform_domain) | selectattr('host', 'defined') | map(attribute='host') | unique | join(' ') }}" \
+  | sed -n 's/.*"msg": "\(.*\)".*/\1/p')
+echo "127.0.0.1 $hosts $marker" >> /etc/hosts
+trap 'kill $slow_pid 2>/dev/null || true; sed -i "/$marker/d" /etc/hosts' EXIT
 extra='{"health_extra_endpoints": [
   {"name": "slow-1", "kind": "http", "url": "http://127.0.0.1:47901/slow"},
   {"name": "slow-2", "kind": "http", "url": "http://127.0.0.1:47902/slow"}]}'

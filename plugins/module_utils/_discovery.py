@@ -337,13 +337,29 @@ def _load_record(path):
     return data if isinstance(data, dict) else None
 
 
+def _state_base(state_dir, name):
+    """Where a dev server's pid file lives: app_service keeps one state dir per developer account
+    (<state_dir>/<user>/<name>.pid), npm_dev_server alone defaults to <state_dir>/<name>.pid."""
+    candidates = [os.path.join(state_dir, name)]
+    try:
+        users = sorted(os.listdir(state_dir))
+    except OSError:
+        users = []
+    candidates.extend(os.path.join(state_dir, user, name) for user in users
+                      if os.path.isdir(os.path.join(state_dir, user)))
+    for base in candidates:
+        if os.path.exists(base + ".pid"):
+            return base
+    return candidates[0]
+
+
 def managed_server(state_dir, server, procs):
     """The npm_dev_server pid file of one dev server, judged: an entry, or None without a pid file.
 
     The pid must be alive and, when npm_dev_server's settings record names it, have the recorded
     start time and boot; a leader that died while its session lives on still counts.
     """
-    base = os.path.join(state_dir, server["name"])
+    base = _state_base(state_dir, server["name"])
     pid = read_pid_file(base + ".pid")
     if pid is None:
         return None
