@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Brings this machine to the state every test expects: a running Docker engine with the
-# Compose v2 plugin and the "platform" network (playbooks/docker_engine.yml), and the local
-# test images (playbooks/build_test_images.yml). Safe to rerun: both playbooks change
-# nothing when the machine is already there, and images are rebuilt only when their inputs
-# changed.
+# Compose v2 plugin and the "platform" network (playbooks/docker_engine.yml), the local
+# test images (playbooks/build_test_images.yml), and the development account with its copy
+# of the node fixture that the local inventory's dev servers run from, never as root
+# (playbooks/dev_workspace.yml). Safe to rerun: the playbooks change nothing when the
+# machine is already there, and images are rebuilt only when their inputs changed.
 #
 # Environment: VENV   virtualenv directory (default .venv); created with the controller
 #                     requirements when it has no ansible-playbook yet
-#              INVENTORY  inventory for docker_engine.yml (default inventory/local; plain
+#              INVENTORY  inventory for docker_engine.yml and dev_workspace.yml (default inventory/local; plain
 #                     localhost when that inventory has no hosts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,12 @@ docker_engine() {
     "$VENV/bin/ansible-playbook" "${args[@]}" playbooks/docker_engine.yml
 }
 
+dev_workspace() {
+    local args
+    mapfile -t args < <(inventory_args)
+    "$VENV/bin/ansible-playbook" "${args[@]}" playbooks/dev_workspace.yml
+}
+
 # The images are built where this script runs, so the play targets the implicit localhost.
 test_images() {
     "$VENV/bin/ansible-playbook" -i localhost, -c local \
@@ -69,4 +76,5 @@ test_images() {
 step "venv" ensure_venv
 step "docker engine (playbooks/docker_engine.yml)" docker_engine
 step "test images (playbooks/build_test_images.yml)" test_images
+step "development account and workspace (playbooks/dev_workspace.yml)" dev_workspace
 echo "=== testbed: ready in $(( $(date +%s) - total_start ))s"

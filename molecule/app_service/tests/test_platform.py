@@ -4,8 +4,10 @@ Traefik, real PostgreSQL and real dev servers."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -96,6 +98,21 @@ def test_development_answers_on_loopback(target):
     assert status == 200, body
     if target["service"] in DB_SERVICES and target["name"] != "l2p-frontend-dev":
         assert json.loads(body).get("database") == "reachable", body
+
+
+def test_dev_servers_run_as_the_owner_of_their_source_never_root():
+    # npm_dev_server keeps one settings record per running server in npm/<account>/.
+    records = glob.glob(os.path.join(os.path.dirname(FACTS["project_root"]), "npm", "*", "*.state.json"))
+    # auth, payment and dashboard development, and the vLLM stack's two local servers.
+    assert len(records) >= 5, records
+    for path in records:
+        with open(path) as handle:
+            record = json.load(handle)
+        with open("/proc/%d/status" % record["pid"]) as handle:
+            uids = [int(u) for u in re.search(r"^Uid:\s+(.*)$", handle.read(), re.M).group(1).split()]
+        owner = os.stat(record["settings"]["source"]).st_uid
+        assert 0 not in uids and set(uids) == {owner}, (path, uids, owner)
+        assert os.stat(os.path.dirname(path)).st_uid == owner, path
 
 
 @pytest.mark.parametrize("unit", [u for u in FACTS["units"] if u["environment"] == "development"],

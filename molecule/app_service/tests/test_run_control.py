@@ -8,6 +8,7 @@ last two, which stop and start it (test_platform.py runs before this file)."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -170,8 +171,8 @@ def test_stop_all_then_start_all_production_keeps_the_data():
     rc, out = playbook("stop_all.yml", "-e", "stop_all_confirm=true")
     assert rc == 0, out[-3000:]
     assert not any(running for dummy, dummy2, running in platform_containers().values())
-    assert not os.listdir(os.path.join(STATE_DIR, "npm")) or not any(
-        f.endswith(".pid") for f in os.listdir(os.path.join(STATE_DIR, "npm")))
+    # Pid files sit in one directory per account (npm/<user>/<name>.pid).
+    assert not glob.glob(os.path.join(STATE_DIR, "npm", "*.pid")) + glob.glob(os.path.join(STATE_DIR, "npm", "*", "*.pid"))
     assert set(docker("volume", "ls", "-q").split()) >= volumes
     rc, out = playbook("start_all_production.yml")
     assert rc == 0, out[-3000:]
