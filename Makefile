@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule test clean-state bench-health
+.PHONY: help setup testbed site lint sanity unit molecule test clean-state bench-health integration
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ lint: setup ## ansible-lint (production profile) and ansible-test sanity
 unit: setup ## Unit tests (tests/unit mirrors plugins/)
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider
 
+integration: testbed ## Integration tests: the modules and role tasks against real Docker, processes and sockets
+	$(BIN)/pytest tests/integration -q -p no:cacheprovider
+
 molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIOS="traefik" to pick)
 	@set -e; for s in $(SCENARIOS); do \
 	  start=$$(date +%s); echo "=== molecule test -s $$s"; \
@@ -42,7 +45,7 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 	  echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
-test: testbed lint unit molecule ## Everything CI runs: engine + images, lint, sanity, unit tests, Molecule scenarios
+test: testbed lint unit integration molecule ## Everything CI runs: engine + images, lint, sanity, unit tests, Molecule scenarios
 
 bench-health: setup ## Benchmark: health check and discovery beside a uri loop and a no-op playbook (after make site)
 	VENV=$(VENV) bash benchmarks/health_check.sh
