@@ -65,6 +65,16 @@ def catalog_unit(services, domain, service, environment, network=DEFAULT_NETWORK
 
 
 @_guard
+def catalog_provider(services, domain, kind):
+    """Name of the service that provides kind (proxy, database) to the others."""
+    svc = _load(services, domain).provider(kind)
+    if svc is None:
+        raise AnsibleFilterError("no service of platform_services provides %s (set provides: %s on one "
+                                 "infrastructure service)" % (kind, kind))
+    return svc.name
+
+
+@_guard
 def identity_labels(services, domain, service, environment):
     return _load(services, domain).identity_labels(service, environment)
 
@@ -137,6 +147,7 @@ class FilterModule(object):
             "catalog_units": catalog_units,
             "catalog_select": catalog_select,
             "catalog_unit": catalog_unit,
+            "catalog_provider": catalog_provider,
             "identity_labels": identity_labels,
             "traefik_labels": traefik_labels,
             "container_names": container_names,

@@ -49,6 +49,7 @@ CATALOG_FILTER_CALLS = {
     "catalog_units": (),
     "catalog_select": (),
     "catalog_unit": ("auth", "production"),
+    "catalog_provider": ("database",),
     "identity_labels": ("auth", "production"),
     "traefik_labels": ("auth", "production", "auth-service"),
     "container_names": (),
@@ -126,6 +127,24 @@ def test_catalog_unit(base_services):
     production = f("catalog_unit")(base_services, DOMAIN, "auth", "production")
     assert production["hostname"] == "auth.korczewski.de"
     assert production["containers"] == ["auth-service"]
+
+
+def test_catalog_provider(base_services, mutate):
+    assert f("catalog_provider")(base_services, DOMAIN, "database") == "shared-postgres"
+    assert f("catalog_provider")(base_services, DOMAIN, "proxy") == "traefik"
+    no_proxy = mutate([{"op": "delete", "path": "traefik.provides"}])
+    with pytest.raises(AnsibleFilterError) as raised:
+        f("catalog_provider")(no_proxy, DOMAIN, "proxy")
+    assert str(raised.value) == ("no service of platform_services provides proxy (set provides: proxy on one "
+                                 "infrastructure service)")
+
+
+def test_catalog_unit_container_specs(base_services):
+    unit = f("catalog_unit")(base_services, DOMAIN, "shared-postgres", "development", "edge")
+    assert unit["network"] == "edge-dev"
+    [server] = unit["container_specs"]
+    assert server["publish"] == [{"host": 5433, "container": 5432, "address": "127.0.0.1"}]
+    assert server["database_server"]["superuser_secret_path"] == "postgres-dev/postgres"
 
 
 def test_identity_labels(base_services):

@@ -542,3 +542,98 @@ def test_secret_names(catalog, mutate):
     assert catalog.secret_names("dashboard", "production") == []
     both = load(mutate, setting("auth.environments.production.containers.0.secret_env", ["JWT_SECRET", "SMTP_KEY"]))
     assert both.secret_names("auth", "production") == ["JWT_SECRET", "SMTP_KEY"]
+
+
+# ---------------------------------------------------------------- the unit roles deploy from
+
+
+def test_unit_publishes_ports_as_data(catalog):
+    [traefik] = catalog.unit("traefik", "production")["container_specs"]
+    assert traefik == {"name": "traefik", "service": "traefik", "replicas": 1,
+                       "publish": [{"host": 80, "container": 80, "address": "0.0.0.0"},
+                                   {"host": 443, "container": 443, "address": "0.0.0.0"}],
+                       "volumes": [], "database": None, "database_server": None}
+    [postgres_dev] = catalog.unit("shared-postgres", "development")["container_specs"]
+    assert postgres_dev["publish"] == [{"host": 5433, "container": 5432, "address": "127.0.0.1"}]
+    assert postgres_dev["volumes"] == [{"name": "postgres-dev-data", "path": "/var/lib/postgresql/data"}]
+
+
+def test_unit_keeps_container_names_and_compose_services(catalog):
+    unit = catalog.unit("videovault", "development")
+    assert unit["containers"] == ["videovault-dev"]
+    assert [(c["name"], c["service"]) for c in unit["container_specs"]] == [("videovault-dev", "videovault-dev")]
+    assert unit["container_specs"][0]["volumes"] == [{"name": "videovault-dev-media", "path": "/data"}]
+
+
+def test_database_server_unit_lists_its_databases_and_the_superuser_with_secret_paths(catalog):
+    [server] = catalog.unit("shared-postgres", "production")["container_specs"]
+    assert server["database_server"] == {
+        "superuser": "postgres",
+        "superuser_secret_path": "shared-postgres/postgres",
+        "databases": [
+            {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres",
+             "secret_path": "shared-postgres/auth_db"},
+            {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "shared-postgres",
+             "secret_path": "shared-postgres/l2p_db"},
+            {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "shared-postgres",
+             "secret_path": "shared-postgres/payment_db"},
+            {"name": "videovault_db", "owner": "videovault_user", "service": "videovault",
+             "server": "shared-postgres", "secret_path": "shared-postgres/videovault_db"},
+        ]}
+    [dev] = catalog.unit("shared-postgres", "development")["container_specs"]
+    assert dev["database_server"]["superuser_secret_path"] == "postgres-dev/postgres"
+    assert [d["secret_path"] for d in dev["database_server"]["databases"]] == [
+        "postgres-dev/auth_db", "postgres-dev/l2p_db", "postgres-dev/payment_db", "postgres-dev/videovault_db"]
+
+
+def test_every_application_reads_the_password_its_server_sets(catalog):
+    """One secret path rule: the path an application reads is the path its server was given."""
+    served = {}
+    for unit in catalog.units(layer="infrastructure"):
+        for spec in catalog.unit(unit["service"], unit["environment"])["container_specs"]:
+            if spec["database_server"]:
+                served.update({d["secret_path"]: d for d in spec["database_server"]["databases"]})
+    checked = 0
+    for unit in catalog.units(layer=["applications", "ai_ml", "control"]):
+        described = catalog.unit(unit["service"], unit["environment"])
+        if described["database"] is None:
+            continue
+        database = served[described["database"]["secret_path"]]
+        assert (database["name"], database["owner"]) == (described["database"]["name"], described["database"]["user"])
+        checked += 1
+    assert checked == 8
+
+
+def test_production_opt_in_reads_the_production_password(mutate):
+    catalog = load(mutate, setting("auth.environments.development.use_production_database", True))
+    assert catalog.unit("auth", "development")["database"] == {
+        "server": "shared-postgres", "name": "auth_db", "user": "auth_user", "secret_path": "shared-postgres/auth_db"}
+    [dev] = catalog.unit("shared-postgres", "development")["container_specs"]
+    assert "auth_db" not in [d["name"] for d in dev["database_server"]["databases"]]
+
+
+def test_unit_containers_that_skip_the_database_get_none(catalog):
+    specs = {c["name"]: c for c in catalog.unit("l2p", "production")["container_specs"]}
+    assert specs["l2p-app"]["database"] is None
+    assert specs["l2p-api"]["database"] == {"server": "shared-postgres", "name": "l2p_db", "user": "l2p_user",
+                                            "secret_path": "shared-postgres/l2p_db"}
+    assert catalog.unit("dashboard", "production")["container_specs"][0]["database"] is None
+
+
+def test_unit_secrets_are_vault_paths(catalog):
+    assert catalog.unit("auth", "production")["secrets"] == {"JWT_SECRET": "auth/JWT_SECRET"}
+    assert catalog.unit("vllm-rag", "production")["secrets"] == {"POSTGRES_PASSWORD": "vllm-rag/POSTGRES_PASSWORD"}
+
+
+def test_local_servers_get_the_same_identity_variables_as_containers(mutate):
+    catalog = load(mutate,
+                   setting("auth.environments.development.env", {"LOG_LEVEL": "debug", "SERVICE_NAME": "x"}),
+                   setting("vllm-rag.environments.development.local_servers.0.env", {"MODEL": "tiny"}))
+    [auth] = catalog.unit("auth", "development")["local_servers"]
+    assert auth["env"] == {"LOG_LEVEL": "debug", "SERVICE_NAME": "auth", "PLATFORM_ENVIRONMENT": "development"}
+    vllm, webui = catalog.unit("vllm-rag", "development")["local_servers"]
+    assert (vllm["name"], vllm["env"]) == ("vllm-rag-development-vllm", {
+        "MODEL": "tiny", "SERVICE_NAME": "vllm-rag", "PLATFORM_ENVIRONMENT": "development"})
+    assert webui["env"] == {"SERVICE_NAME": "vllm-rag", "PLATFORM_ENVIRONMENT": "development"}
+    container_env = catalog.compose_project("l2p", "development")["services"]["l2p-backend-dev"]["environment"]
+    assert (container_env["SERVICE_NAME"], container_env["PLATFORM_ENVIRONMENT"]) == ("l2p", "development")
