@@ -9,7 +9,6 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
-    DEFAULT_NETWORK,
     Catalog,
     CatalogError,
     env_file_text,
@@ -17,7 +16,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog impor
 )
 
 
-def _load(services, domain, network=DEFAULT_NETWORK):
+def _load(services, domain, network=None):
     try:
         return Catalog.load(services, domain, network)
     except CatalogError as exc:
@@ -36,12 +35,12 @@ def _guard(func):
     return wrapper
 
 
-def catalog_errors(services, domain, network=DEFAULT_NETWORK):
+def catalog_errors(services, domain, network=None):
     """Every validation error of the catalog, each as 'path: message'; empty when valid."""
     return Catalog.check(services, domain, network)[1]
 
 
-def catalog_warnings(services, domain, network=DEFAULT_NETWORK):
+def catalog_warnings(services, domain, network=None):
     """Warnings that do not stop a run, such as container names not prefixed by their service."""
     return Catalog.check(services, domain, network)[2]
 
@@ -59,7 +58,7 @@ def catalog_select(services, domain, layer=None, environment=None, tags=None, re
 
 
 @_guard
-def catalog_unit(services, domain, service, environment, network=DEFAULT_NETWORK):
+def catalog_unit(services, domain, service, environment, network=None):
     """What a role needs to deploy one (service, environment); secrets appear only as vault paths."""
     return _load(services, domain, network).unit(service, environment)
 
@@ -80,7 +79,7 @@ def identity_labels(services, domain, service, environment):
 
 
 @_guard
-def traefik_labels(services, domain, service, environment, container, network=DEFAULT_NETWORK,
+def traefik_labels(services, domain, service, environment, container, network=None,
                    entrypoint="websecure", certresolver=None, middlewares=None):
     return _load(services, domain, network).traefik_labels(
         service, environment, container, entrypoint=entrypoint, certresolver=certresolver or None,
@@ -103,7 +102,7 @@ def database_settings(services, domain, service, environment, password=None, por
 
 
 @_guard
-def compose_project(services, domain, service, environment, network=DEFAULT_NETWORK, traefik=None,
+def compose_project(services, domain, service, environment, network=None, traefik=None,
                     labels=None, env_file=None):
     return _load(services, domain, network).compose_project(
         service, environment, extra_labels=labels, traefik=traefik, env_file=env_file)
@@ -121,7 +120,7 @@ def secret_names(services, domain, service, environment):
 
 
 @_guard
-def platform_networks(services, domain, network=DEFAULT_NETWORK):
+def platform_networks(services, domain, network=None):
     return _load(services, domain, network).networks()
 
 
