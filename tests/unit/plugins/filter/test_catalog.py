@@ -17,6 +17,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.korczewski.platform.plugins.filter.catalog import FilterModule
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, parse_env_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
@@ -47,24 +48,20 @@ BROKEN_ERRORS = [
 # Every filter that needs a valid catalog, with arguments after (services, domain).
 CATALOG_FILTER_CALLS = {
     "catalog_units": (),
-    "catalog_select": (),
     "catalog_unit": ("auth", "production"),
     "catalog_provider": ("database",),
     "identity_labels": ("auth", "production"),
     "traefik_labels": ("auth", "production", "auth-service"),
-    "container_names": (),
     "service_databases": (),
     "database_settings": ("auth", "production"),
     "compose_project": ("auth", "production"),
     "health_targets": (),
-    "secret_names": ("auth", "production"),
     "platform_networks": (),
 }
 
 
 def test_every_filter_is_covered_here():
-    assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file",
-                                                        "env_file_parse"}
+    assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file"}
 
 
 # ---------------------------------------------------------------- validation filters
@@ -104,15 +101,6 @@ def test_catalog_units(base_services):
     assert stop[0]["service"] == "dashboard" and stop[-1]["service"] == "shared-postgres"
     assert [u["environment"] for u in f("catalog_units")(base_services, DOMAIN, tags="l2p")] == \
         ["production", "development"]
-
-
-def test_catalog_select(base_services):
-    assert f("catalog_select")(base_services, DOMAIN) == ["shared-postgres", "traefik", "auth", "l2p", "payment",
-                                                          "videovault", "vllm-rag", "dashboard"]
-    assert f("catalog_select")(base_services, DOMAIN, layer="applications", reverse=True) == \
-        ["videovault", "payment", "l2p", "auth"]
-    assert f("catalog_select")(base_services, DOMAIN, tags=["auth", "control"]) == ["auth", "dashboard"]
-    assert f("catalog_select")(base_services, DOMAIN, tags="auth") == ["auth"]
 
 
 def test_catalog_unit(base_services):
@@ -167,11 +155,6 @@ def test_traefik_labels(base_services):
     assert not any(key.endswith(".tls.certresolver") for key in plain)
 
 
-def test_container_names(base_services):
-    assert f("container_names")(base_services, DOMAIN, "l2p", "production") == ["l2p-app", "l2p-api"]
-    assert f("container_names")(base_services, DOMAIN, environment="development")[:1] == ["postgres-dev"]
-
-
 def test_service_databases(base_services):
     assert f("service_databases")(base_services, DOMAIN)[0] == \
         {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres"}
@@ -206,20 +189,16 @@ def test_health_targets(base_services):
                         "url": "https://auth.korczewski.de:18443/health"}]
 
 
-def test_secret_names(base_services):
-    assert f("secret_names")(base_services, DOMAIN, "payment", "development") == ["PAYMENT_PROVIDER_KEY"]
-
-
 def test_platform_networks(base_services):
     networks = f("platform_networks")(base_services, DOMAIN)
     assert networks[0] == "platform"
     assert len(networks) == len(set(networks)) == 2
 
 
-def test_env_file_and_parse(base_services):
-    text = f("env_file")({"B": "it's $x", "A": 1})
-    assert text == "A='1'\nB=\"it's \\$x\"\n"
-    assert f("env_file_parse")(text) == {"A": "1", "B": "it's $x"}
+def test_env_file(base_services):
+    text = f("env_file")({"B": "it's $x", "A": 1, "C": None})
+    assert text == "A='1'\nB=\"it's \\$x\"\nC=''\n"
+    assert parse_env_file(text) == {"A": "1", "B": "it's $x", "C": ""}
 
 
 # ---------------------------------------------------------------- the error path
@@ -229,10 +208,11 @@ def test_env_file_and_parse(base_services):
 def test_invalid_catalog_raises_a_filter_error_listing_every_error(name, broken):
     with pytest.raises(AnsibleFilterError) as raised:
         f(name)(broken, DOMAIN, *CATALOG_FILTER_CALLS[name])
-    message = str(raised.value)
-    assert "platform_services is invalid" in message
+    # One format for every filter: the catalog's own message.
+    assert str(raised.value) == "platform_services is invalid:\n" + "\n".join(
+        "- " + error for error in Catalog.check(broken, DOMAIN)[1])
     for error in BROKEN_ERRORS:
-        assert error in message
+        assert "\n- " + error in str(raised.value)
 
 
 @pytest.mark.parametrize("name,args,message", [
@@ -240,21 +220,21 @@ def test_invalid_catalog_raises_a_filter_error_listing_every_error(name, broken)
     ("traefik_labels", ("auth", "production", "auth-api"), "auth.production has no container 'auth-api'"),
     ("compose_project", ("auth", "development"), "auth.development uses method npm, which has no compose project"),
     ("database_settings", ("traefik", "development"), "service 'traefik' has no environment 'development'"),
-    ("secret_names", ("auth", "staging"), "service 'auth' has no environment 'staging'"),
+    ("catalog_unit", ("auth", "staging"), "service 'auth' has no environment 'staging'"),
     ("catalog_unit", ("nope", "production"), "unknown service 'nope'"),
 ])
 def test_derivation_errors_become_filter_errors(base_services, name, args, message):
     with pytest.raises(AnsibleFilterError) as raised:
         f(name)(base_services, DOMAIN, *args)
-    assert message in str(raised.value)
+    # A single error is the whole message, as the model words it.
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize("name,value,message", [
     ("env_file", ["A=1"], "env_file expects a mapping of variable names to values"),
     ("env_file", {"1A": "x"}, "'1A' is not a valid environment variable name"),
     ("env_file", {"A": "two\nlines"}, "A: multi-line values are not supported in an env file"),
-    ("env_file_parse", {"A": 1}, "env_file_parse expects the text of a .env file"),
-    ("env_file_parse", "A=1\nnot an assignment\n", "line 2: expected KEY=value, got 'not an assignment'"),
 ])
 def test_env_file_filter_errors(name, value, message):
     with pytest.raises(AnsibleFilterError) as raised:
@@ -314,7 +294,8 @@ def _adhoc(expression, extra_vars, tmp_path):
 
 
 def test_filters_resolve_by_fqcn_in_a_real_ansible_run(base_services, tmp_path):
-    proc = _adhoc("{'select': svc | korczewski.platform.catalog_select(domain, layer='applications'),"
+    proc = _adhoc("{'select': svc | korczewski.platform.catalog_units(domain, layer='applications',"
+                  " environment='production') | map(attribute='service') | list,"
                   " 'labels': svc | korczewski.platform.identity_labels(domain, 'auth', 'production'),"
                   " 'errors': svc | korczewski.platform.catalog_errors(domain)}",
                   {"svc": base_services, "domain": DOMAIN}, tmp_path)
