@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule test clean-state
+.PHONY: help setup testbed site lint sanity unit integration molecule test clean-state
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,8 +32,11 @@ lint: setup ## ansible-lint (production profile) and ansible-test sanity
 	$(BIN)/ansible-lint --profile production
 	VENV=$(VENV) bash scripts/sanity.sh
 
-unit: setup ## Unit tests (tests/unit mirrors plugins/)
+unit: setup ## Unit tests: pure logic, no Docker, npm or network (tests/unit mirrors plugins/)
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider
+
+integration: setup ## Integration tests: real processes, npm and docker compose (tests/integration mirrors plugins/)
+	$(BIN)/pytest tests/integration -q -p no:cacheprovider
 
 molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIOS="traefik" to pick)
 	@set -e; for s in $(SCENARIOS); do \
@@ -42,4 +45,4 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 	  echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
-test: testbed lint unit molecule ## Everything CI runs: engine + images, lint, sanity, unit tests, Molecule scenarios
+test: testbed lint unit integration molecule ## Everything CI runs: engine + images, lint, sanity, unit and integration tests, Molecule scenarios
