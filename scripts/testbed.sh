@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
 # Brings this machine to the state every test expects: a running Docker engine with the
-# Compose v2 plugin and the "platform" network (playbooks/docker_engine.yml), and the local
+# Compose v2 plugin and the catalog's networks (playbooks/docker_engine.yml), and the local
 # test images (playbooks/build_test_images.yml). Safe to rerun: both playbooks change
 # nothing when the machine is already there, and images are rebuilt only when their inputs
 # changed.
@@ -49,7 +53,8 @@ inventory_args() {
         "$VENV/bin/ansible-inventory" -i "$INVENTORY" --graph 2>/dev/null | grep -q -- '--'; then
         printf '%s\n' -i "$INVENTORY"
     else
-        printf '%s\n' -i localhost, -c local -e "ansible_python_interpreter=$(realpath "$VENV/bin/python")"
+        printf '%s\n' -i localhost, -c local -e platform_target=localhost \
+            -e "ansible_python_interpreter=$(realpath "$VENV/bin/python")"
     fi
 }
 
@@ -61,7 +66,7 @@ docker_engine() {
 
 # The images are built where this script runs, so the play targets the implicit localhost.
 test_images() {
-    "$VENV/bin/ansible-playbook" -i localhost, -c local \
+    "$VENV/bin/ansible-playbook" -i localhost, -c local -e platform_target=localhost \
         -e "ansible_python_interpreter=$(realpath "$VENV/bin/python")" \
         playbooks/build_test_images.yml
 }

@@ -1,3 +1,5 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The whole platform on localhost: each service per style, both environments, through real
 Traefik, real PostgreSQL and real dev servers."""

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,10 +8,7 @@ Through a real Ansible run: tests/integration/plugins/filter/test_catalog_in_ans
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -25,7 +21,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog impor
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO_ROOT, "plugins", "filter")
-BIN_DIR = os.path.dirname(sys.executable)
 DOMAIN = "korczewski.de"
 FILTERS = FilterModule().filters()
 
