@@ -32,10 +32,10 @@ lint: setup ## ansible-lint (production profile) and ansible-test sanity
 	$(BIN)/ansible-lint --profile production
 	VENV=$(VENV) bash scripts/sanity.sh
 
-unit: setup ## Unit tests (tests/unit mirrors plugins/)
+unit: setup ## Unit tests: pure logic, no Docker, npm or network (tests/unit mirrors plugins/)
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider
 
-integration: testbed ## Integration tests: the modules and role tasks against real Docker, processes and sockets
+integration: testbed ## Integration tests: real processes, sockets, npm, docker compose and Docker (tests/integration mirrors plugins/)
 	$(BIN)/pytest tests/integration -q -p no:cacheprovider
 
 molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIOS="traefik" to pick)
@@ -45,7 +45,7 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 	  echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
-test: testbed lint unit integration molecule ## Everything CI runs: engine + images, lint, sanity, unit tests, Molecule scenarios
+test: testbed lint unit integration molecule ## Everything CI runs: engine + images, lint, sanity, unit and integration tests, Molecule scenarios
 
 bench-health: setup ## Benchmark: health check and discovery beside a uri loop and a no-op playbook (after make site)
 	VENV=$(VENV) bash benchmarks/health_check.sh

@@ -1,4 +1,8 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
 # ansible-test sanity wants the collection at .../ansible_collections/korczewski/platform inside a
 # git work tree. Copy the tracked and new (not ignored) files there, minus the self-link that
 # lets a plain clone resolve korczewski.platform, and run the sanity tests.
@@ -6,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 root="$(pwd)"
+# VENV may be relative to the checkout or absolute.
+case "$VENV" in /*) venv=$VENV ;; *) venv=$root/$VENV ;; esac
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 dest="$work/ansible_collections/korczewski/platform"
@@ -26,4 +32,4 @@ for v in 24_2 25_0 25_1 25_2 25_3; do
 done
 
 cd "$dest"
-"$root/$VENV/bin/ansible-test" sanity --venv --python 3.11 --color no "$@"
+"$venv/bin/ansible-test" sanity --venv --python 3.11 --color no "$@"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
 # Brings this machine to the state every test expects: a running Docker engine with the
-# Compose v2 plugin and the "platform" network (playbooks/docker_engine.yml), the local
+# Compose v2 plugin and the catalog's networks (playbooks/docker_engine.yml), the local
 # test images (playbooks/build_test_images.yml), and the development account with its copy
 # of the node fixture that the local inventory's dev servers run from, never as root
 # (playbooks/dev_workspace.yml). Safe to rerun: the playbooks change nothing when the
@@ -50,7 +54,8 @@ inventory_args() {
         "$VENV/bin/ansible-inventory" -i "$INVENTORY" --graph 2>/dev/null | grep -q -- '--'; then
         printf '%s\n' -i "$INVENTORY"
     else
-        printf '%s\n' -i localhost, -c local -e "ansible_python_interpreter=$(realpath "$VENV/bin/python")"
+        printf '%s\n' -i localhost, -c local -e platform_target=localhost \
+            -e "ansible_python_interpreter=$(realpath "$VENV/bin/python")"
     fi
 }
 
@@ -68,7 +73,7 @@ dev_workspace() {
 
 # The images are built where this script runs, so the play targets the implicit localhost.
 test_images() {
-    "$VENV/bin/ansible-playbook" -i localhost, -c local \
+    "$VENV/bin/ansible-playbook" -i localhost, -c local -e platform_target=localhost \
         -e "ansible_python_interpreter=$(realpath "$VENV/bin/python")" \
         playbooks/build_test_images.yml
 }

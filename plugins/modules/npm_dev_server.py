@@ -1,7 +1,6 @@
 #!/usr/bin/python
-#
-# Copyright (c) 2025, korczewski.platform developers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -100,7 +99,7 @@ options:
       - The server also inherits the environment of the module. E(PORT) is set from O(port); an
         O(env) entry E(PORT) that differs from O(port) is an error.
       - Put secrets in O(secret_env) instead; values here appear in logs like any option.
-      - Boolean values become V(true) or V(false).
+      - Boolean values become V(true) or V(false) and null an empty string, as in the catalog and its env files.
     type: dict
     default: {}
   secret_env:
@@ -306,6 +305,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._dev_process i
     tcp_answers,
     terminate_session,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import env_value
 
 try:
     import fcntl
@@ -336,14 +336,6 @@ def load_json(path):
     except (IOError, OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def env_value(value):
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if value is None:
-        return ''
-    return to_text(value)
 
 
 class DevServer(object):

@@ -1,3 +1,5 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A service the collection has no code for ("notes"), deployed from a test inventory alone."""
 
@@ -5,18 +7,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import sys
 
-FACTS = json.loads(open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "platform-facts.json")).read())
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "_shared"))
+import helpers  # noqa: E402  pylint: disable=wrong-import-position
+
+FACTS = helpers.facts("platform-facts.json")
 HTTPS = FACTS["https_port"]
 HOST = "notes.%s" % FACTS["domain"]
 
 
 def curl(url, pin=True):
-    args = ["curl", "-sS", "--max-time", "10", "--cacert", FACTS["ca_cert"]]
-    if pin:
-        args += ["--resolve", "%s:%d:127.0.0.1" % (HOST, HTTPS)]
-    proc = subprocess.run(args + [url], capture_output=True, text=True, timeout=30, check=True)
+    proc = helpers.curl(url, ca_cert=FACTS["ca_cert"], pin=(HTTPS,) if pin else ())
+    assert proc.returncode == 0, "%s: %s" % (url, proc.stderr)
     return json.loads(proc.stdout)
 
 
@@ -38,14 +41,11 @@ def test_production_secret_reaches_the_container_and_stays_private(host):
     env_file = host.file(os.path.join(FACTS["project_root"], "notes-production", "secrets.env"))
     assert env_file.mode == 0o600
     assert "NOTES_SIGNING_KEY=" in env_file.content_string
-    proc = subprocess.run(["docker", "ps", "-q", "--filter", "label=korczewski.platform.service=notes",
-                           "--filter", "label=korczewski.platform.environment=production"],
-                          capture_output=True, text=True, check=True)
-    ids = proc.stdout.split()
+    ids = helpers.docker("ps", "-q", "--filter", "label=korczewski.platform.service=notes",
+                         "--filter", "label=korczewski.platform.environment=production").stdout.split()
     assert len(ids) == 2
     for cid in ids:
-        env = subprocess.run(["docker", "exec", cid, "printenv", "NOTES_SIGNING_KEY"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+        env = helpers.docker("exec", cid, "printenv", "NOTES_SIGNING_KEY").stdout.strip()
         assert len(env) == 32
 
 

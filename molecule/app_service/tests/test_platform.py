@@ -1,3 +1,5 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The whole platform on localhost: each service per style, both environments, through real
 Traefik, real PostgreSQL and real dev servers."""
@@ -8,11 +10,15 @@ import glob
 import json
 import os
 import re
-import subprocess
+import sys
 
 import pytest
 
-FACTS = json.loads(open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "platform-facts.json")).read())
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "_shared"))
+import helpers  # noqa: E402  pylint: disable=wrong-import-position
+from helpers import inspect, project_containers  # noqa: E402  pylint: disable=wrong-import-position
+
+FACTS = helpers.facts("platform-facts.json")
 DOMAIN = FACTS["domain"]
 HTTPS = FACTS["https_port"]
 DB_SERVICES = {d["service"] for d in FACTS["databases"]}
@@ -20,26 +26,8 @@ TARGETS = FACTS["targets"]
 
 
 def curl(url, host=None, extra=()):
-    """curl with the name pinned to loopback (Python cannot resolve *.localhost here) and the
-    local CA verified; returns (status, body)."""
-    args = ["curl", "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", "--cacert", FACTS["ca_cert"]]
-    if host:
-        args += ["--resolve", "%s:%d:127.0.0.1" % (host, HTTPS)]
-    proc = subprocess.run(args + list(extra) + [url], capture_output=True, text=True, timeout=30, check=False)
-    assert proc.returncode == 0, "%s: %s" % (url, proc.stderr)
-    body, dummy, status = proc.stdout.rpartition("\n")
-    return int(status), body
-
-
-def inspect(name):
-    proc = subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout)[0]
-
-
-def project_containers(project):
-    proc = subprocess.run(["docker", "ps", "-q", "--filter", "label=com.docker.compose.project=%s" % project],
-                          capture_output=True, text=True, check=True)
-    return [inspect(cid) for cid in proc.stdout.split()]
+    """(status, body) with the local CA verified; host names are pinned to loopback."""
+    return helpers.curl_body(url, *extra, ca_cert=FACTS["ca_cert"], pin=(HTTPS,) if host else ())
 
 
 def by_kind(kind, environment):
@@ -84,9 +72,9 @@ def test_vllm_speaks_openai_through_traefik():
 
 def test_security_headers_on_application_routes():
     host = "auth.%s" % DOMAIN
-    proc = subprocess.run(["curl", "-sS", "-D", "-", "-o", "/dev/null", "--cacert", FACTS["ca_cert"], "--resolve",
-                           "%s:%d:127.0.0.1" % (host, HTTPS), "https://%s:%d/health" % (host, HTTPS)],
-                          capture_output=True, text=True, check=True)
+    proc = helpers.curl("https://%s:%d/health" % (host, HTTPS), "-D", "-", "-o", "/dev/null",
+                        ca_cert=FACTS["ca_cert"], pin=(HTTPS,))
+    assert proc.returncode == 0, proc.stderr
     headers = proc.stdout.lower()
     assert "strict-transport-security:" in headers
     assert "x-content-type-options: nosniff" in headers
@@ -145,10 +133,9 @@ def test_each_unit_runs_once_with_identity_labels(unit):
         if unit["environment"] == "production":
             assert not container["HostConfig"]["PortBindings"], container["Name"]
     # One deployment unit per (service, environment): every container of that pair is in this project.
-    proc = subprocess.run(["docker", "ps", "--format", "{{.Label \"com.docker.compose.project\"}}",
-                           "--filter", "label=korczewski.platform.service=%s" % unit["service"],
-                           "--filter", "label=korczewski.platform.environment=%s" % unit["environment"]],
-                          capture_output=True, text=True, check=True)
+    proc = helpers.docker("ps", "--format", "{{.Label \"com.docker.compose.project\"}}",
+                          "--filter", "label=korczewski.platform.service=%s" % unit["service"],
+                          "--filter", "label=korczewski.platform.environment=%s" % unit["environment"])
     assert set(proc.stdout.split()) <= {unit["project"]}
 
 

@@ -15,11 +15,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-FACTS = json.loads(open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "platform-facts.json")).read())
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "_shared"))
+import helpers  # noqa: E402  pylint: disable=wrong-import-position
+
+FACTS = helpers.facts("platform-facts.json")
 PROJECT_DIR = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.getcwd()
 STATE_DIR = os.path.dirname(FACTS["project_root"])
 BIN = os.path.dirname(sys.executable)
@@ -46,7 +48,7 @@ def recap(output):
 
 
 def docker(*args, check=True):
-    return subprocess.run(["docker"] + list(args), capture_output=True, text=True, check=check).stdout.strip()
+    return helpers.docker(*args, check=check).stdout.strip()
 
 
 def platform_containers():
@@ -120,9 +122,7 @@ def test_unmanaged_process_on_a_dev_port_is_named_with_its_pid():
     squatter = subprocess.Popen([sys.executable, "-m", "http.server", "5500", "--bind", "127.0.0.1"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.time() + 10
-        while time.time() < deadline and "127.0.0.1:5500" not in docker_free_listeners():
-            time.sleep(0.1)
+        assert helpers.wait_for(lambda: "127.0.0.1:5500" in loopback_listeners(), timeout=10, interval=0.1)
         rc, out = playbook("site.yml", "--tags", "auth")
         assert rc != 0
         assert "pid %d" % squatter.pid in out and "5500" in out, out[-3000:]
@@ -134,7 +134,7 @@ def test_unmanaged_process_on_a_dev_port_is_named_with_its_pid():
     assert rc == 0, out[-3000:]
 
 
-def docker_free_listeners():
+def loopback_listeners():
     """Listening TCP sockets on loopback, as host:port strings (from /proc, like the module)."""
     found = set()
     with open("/proc/net/tcp") as handle:

@@ -1,5 +1,6 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Copyright: korczewski.platform developers
 """What the docker_engine role promises, checked on the converged host."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Copyright: korczewski.platform developers
 """The database servers as deployed by korczewski.platform.shared_postgres, judged from outside.
 
 Application roles log in over TCP from a throwaway client container on the server's own network,
@@ -24,6 +25,10 @@ import time
 import pytest
 import yaml
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "_shared"))
+import helpers  # noqa: E402  pylint: disable=wrong-import-position
+from helpers import docker, inspect  # noqa: E402  pylint: disable=wrong-import-position
+
 testinfra_hosts = ["all"]
 
 EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
@@ -40,8 +45,7 @@ PLAYBOOK_TIMEOUT = 600
 
 
 def load_instance(environment):
-    with open(os.path.join(EPHEMERAL, "shared_postgres-%s.json" % environment), encoding="utf-8") as handle:
-        return json.load(handle)
+    return helpers.facts("shared_postgres-%s.json" % environment)
 
 
 PROD = load_instance("production")
@@ -56,17 +60,6 @@ def secret(instance, name):
         return value
     with open(os.path.join(instance["credentials_dir"], instance["container"], name), encoding="utf-8") as handle:
         return handle.read().rstrip("\n")
-
-
-def docker(*args, check=True):
-    result = subprocess.run(["docker"] + list(args), capture_output=True, text=True, timeout=300, check=False)
-    if check:
-        assert result.returncode == 0, "docker %s: %s" % (" ".join(args), result.stderr)
-    return result
-
-
-def inspect(name):
-    return json.loads(docker("inspect", name).stdout)[0]
 
 
 def superuser_sql(instance, sql, database="postgres"):

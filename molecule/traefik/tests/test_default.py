@@ -1,5 +1,6 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Copyright: korczewski.platform developers
 """Traefik as deployed by korczewski.platform.traefik, judged from outside with curl, openssl,
 testssl.sh and docker.
 
@@ -13,18 +14,20 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import time
+import sys
 
 import pytest
 
-testinfra_hosts = ["all"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "_shared"))
+import helpers  # noqa: E402  pylint: disable=wrong-import-position
+from helpers import inspect, wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
-FACTS_FILE = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."), "traefik-facts.json")
+testinfra_hosts = ["all"]
 
 
 @pytest.fixture(scope="module")
-def facts(host):
-    return json.loads(host.file(FACTS_FILE).content_string)
+def facts():
+    return helpers.facts("traefik-facts.json")
 
 
 @pytest.fixture(scope="module")
@@ -32,55 +35,33 @@ def password(host, facts):
     return host.file(facts["dashboard_password_file"]).content_string.strip()
 
 
-def curl(host, facts, url, *args, ca=True):
-    """Run curl against 127.0.0.1 for url's host; returns the command result."""
-    name = url.split("/")[2].split(":")[0]
-    cmd = ["curl", "-sS", "--max-time", "10",
-           "--resolve", "%s:%s:127.0.0.1" % (name, facts["https_port"]),
-           "--resolve", "%s:%s:127.0.0.1" % (name, facts["http_port"])]
-    if ca:
-        cmd += ["--cacert", facts["ca_cert"]]
-    return host.run(" ".join(shlex.quote(str(a)) for a in cmd + list(args) + [url]))
+def curl(facts, url, *args, ca=True):
+    """curl against 127.0.0.1 for url's host on both entry points; returns the CompletedProcess."""
+    return helpers.curl(url, *args, ca_cert=facts["ca_cert"] if ca else None,
+                        pin=(facts["https_port"], facts["http_port"]))
 
 
 def https(facts, name, path="/"):
     return "https://%s:%s%s" % (name, facts["https_port"], path)
 
 
-def status(host, facts, url, *args, **kwargs):
-    result = curl(host, facts, url, "-o", "/dev/null", "-w", "%{http_code}", *args, **kwargs)
-    assert result.rc == 0, result.stderr
-    return int(result.stdout)
-
-
-def wait_for(check, timeout=30, interval=1):
-    deadline = time.time() + timeout
-    while True:
-        value = check()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(interval)
+def status(facts, url, *args):
+    return helpers.http_status(url, *args, ca_cert=facts["ca_cert"], pin=(facts["https_port"], facts["http_port"]))
 
 
 @pytest.fixture(scope="module")
-def routed(host, facts):
+def routed(facts):
     """Traefik picks Docker labels up by events; give it a bounded moment after converge."""
     url = https(facts, facts["probe_host"], "/health")
-    assert wait_for(lambda: status(host, facts, url) == 200), "the labelled backend is not routed"
+    assert wait_for(lambda: status(facts, url) == 200), "the labelled backend is not routed"
     return url
-
-
-def inspect(host, name):
-    result = host.run("docker inspect %s" % shlex.quote(name))
-    assert result.rc == 0, result.stderr
-    return json.loads(result.stdout)[0]
 
 
 # ------------------------------------------------------------------ the container
 
 
-def test_traefik_runs_healthy_with_identity_labels(host):
-    data = inspect(host, "traefik")
+def test_traefik_runs_healthy_with_identity_labels():
+    data = inspect("traefik")
     assert data["State"]["Running"]
     assert data["State"]["Health"]["Status"] == "healthy"
     labels = data["Config"]["Labels"]
@@ -91,8 +72,8 @@ def test_traefik_runs_healthy_with_identity_labels(host):
     assert "platform" in data["NetworkSettings"]["Networks"]
 
 
-def test_only_the_entry_points_are_published(host, facts):
-    ports = inspect(host, "traefik")["NetworkSettings"]["Ports"]
+def test_only_the_entry_points_are_published(facts):
+    ports = inspect("traefik")["NetworkSettings"]["Ports"]
     published = {key: [(b["HostIp"], b["HostPort"]) for b in value] for key, value in ports.items() if value}
     assert published == {
         "%s/tcp" % facts["http_port"]: [("127.0.0.1", str(facts["http_port"]))],
@@ -100,8 +81,8 @@ def test_only_the_entry_points_are_published(host, facts):
     }
 
 
-def test_docker_socket_is_read_only(host):
-    mounts = {m["Destination"]: m for m in inspect(host, "traefik")["Mounts"]}
+def test_docker_socket_is_read_only():
+    mounts = {m["Destination"]: m for m in inspect("traefik")["Mounts"]}
     assert mounts["/var/run/docker.sock"]["RW"] is False
 
 
@@ -138,38 +119,38 @@ def test_wildcard_certificate_is_signed_by_the_local_ca(host, facts):
     assert "DNS:%s," % facts["domain"] in san + ","
 
 
-def test_backend_over_https_with_the_local_ca_verified(host, facts, routed):
-    result = curl(host, facts, routed)
-    assert result.rc == 0, result.stderr
+def test_backend_over_https_with_the_local_ca_verified(facts, routed):
+    result = curl(facts, routed)
+    assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert body["status"] == "ok"
     assert body["service"] == "probe"
 
 
-def test_backend_root_and_api_paths(host, facts, routed):
-    result = curl(host, facts, https(facts, facts["probe_host"], "/"))
-    assert result.rc == 0 and '<h1 id="service">probe</h1>' in result.stdout
-    result = curl(host, facts, https(facts, facts["probe_host"], "/api/items"))
-    assert result.rc == 0 and json.loads(result.stdout)["path"] == "/api/items"
+def test_backend_root_and_api_paths(facts, routed):
+    result = curl(facts, https(facts, facts["probe_host"], "/"))
+    assert result.returncode == 0 and '<h1 id="service">probe</h1>' in result.stdout
+    result = curl(facts, https(facts, facts["probe_host"], "/api/items"))
+    assert result.returncode == 0 and json.loads(result.stdout)["path"] == "/api/items"
 
 
-def test_certificate_is_not_trusted_without_the_local_ca(host, facts, routed):
+def test_certificate_is_not_trusted_without_the_local_ca(facts, routed):
     # Exit code 60: peer certificate cannot be authenticated with known CA certificates.
-    assert curl(host, facts, routed, ca=False).rc == 60
+    assert curl(facts, routed, ca=False).returncode == 60
 
 
-def test_http_redirects_permanently_to_the_https_port(host, facts, routed):
+def test_http_redirects_permanently_to_the_https_port(facts, routed):
     url = "http://%s:%s/some/path?x=1" % (facts["probe_host"], facts["http_port"])
-    result = curl(host, facts, url, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}")
-    assert result.rc == 0, result.stderr
+    result = curl(facts, url, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}")
+    assert result.returncode == 0, result.stderr
     code, location = result.stdout.split(" ", 1)
     assert code in ("301", "308")
     assert location == "https://%s:%s/some/path?x=1" % (facts["probe_host"], facts["https_port"])
 
 
-def test_security_headers_on_the_backend(host, facts, routed):
-    result = curl(host, facts, routed, "-o", "/dev/null", "-D", "-")
-    assert result.rc == 0, result.stderr
+def test_security_headers_on_the_backend(facts, routed):
+    result = curl(facts, routed, "-o", "/dev/null", "-D", "-")
+    assert result.returncode == 0, result.stderr
     headers = {}
     for line in result.stdout.splitlines()[1:]:
         if ":" in line:
@@ -233,18 +214,18 @@ def test_testssl_protocols_and_ciphers(host, facts, routed):
 # ------------------------------------------------------------------ dashboard
 
 
-def test_dashboard_needs_credentials(host, facts, password, routed):
+def test_dashboard_needs_credentials(facts, password, routed):
     url = https(facts, facts["dashboard_host"], "/dashboard/")
-    assert status(host, facts, url) == 401
-    assert status(host, facts, url, "-u", "%s:wrong-password" % facts["dashboard_user"]) == 401
-    assert status(host, facts, url, "-u", "%s:%s" % (facts["dashboard_user"], password)) == 200
-    assert status(host, facts, https(facts, facts["dashboard_host"], "/api/version")) == 401
+    assert status(facts, url) == 401
+    assert status(facts, url, "-u", "%s:wrong-password" % facts["dashboard_user"]) == 401
+    assert status(facts, url, "-u", "%s:%s" % (facts["dashboard_user"], password)) == 200
+    assert status(facts, https(facts, facts["dashboard_host"], "/api/version")) == 401
 
 
-def test_catalog_router_uses_the_exported_options(host, facts, password, routed):
-    result = curl(host, facts, https(facts, facts["dashboard_host"], "/api/http/routers"),
+def test_catalog_router_uses_the_exported_options(facts, password, routed):
+    result = curl(facts, https(facts, facts["dashboard_host"], "/api/http/routers"),
                   "-u", "%s:%s" % (facts["dashboard_user"], password))
-    assert result.rc == 0, result.stderr
+    assert result.returncode == 0, result.stderr
     routers = {r["name"]: r for r in json.loads(result.stdout)}
     probe = routers["probe-%s@docker" % facts["probe_container"]]
     assert probe["entryPoints"] == [facts["router_options"]["entrypoint"]]
@@ -258,7 +239,7 @@ def test_catalog_router_uses_the_exported_options(host, facts, password, routed)
 
 def test_dynamic_configuration_reloads_without_restart(host, facts, routed):
     """A file dropped into the file provider's directory routes within seconds; no restart."""
-    started = inspect(host, "traefik")["State"]["StartedAt"]
+    started = inspect("traefik")["State"]["StartedAt"]
     name = "hot.%s" % facts["domain"]
     path = os.path.join(facts["project_dir"], "config", "dynamic", "molecule-hot.yml")
     config = {"http": {
@@ -268,8 +249,8 @@ def test_dynamic_configuration_reloads_without_restart(host, facts, routed):
             {"url": "http://%s:8080" % facts["probe_container"]}]}}}}}
     try:
         host.run("printf '%%s' %s > %s", json.dumps(config), path)
-        assert wait_for(lambda: status(host, facts, https(facts, name, "/health")) == 200, timeout=20)
+        assert wait_for(lambda: status(facts, https(facts, name, "/health")) == 200, timeout=20)
     finally:
         host.run("rm -f %s", path)
-    assert wait_for(lambda: status(host, facts, https(facts, name, "/health")) == 404, timeout=20)
-    assert inspect(host, "traefik")["State"]["StartedAt"] == started
+    assert wait_for(lambda: status(facts, https(facts, name, "/health")) == 404, timeout=20)
+    assert inspect("traefik")["State"]["StartedAt"] == started

@@ -1,13 +1,18 @@
 #!/bin/sh
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
 # Builds the base image every test image starts FROM: no registry is reachable, so the
-# root filesystem comes from debootstrap and enters Docker through "docker import".
+# root filesystem comes from debootstrap and enters Docker through "docker import". The Debian
+# mirror is the one this machine's apt uses (apt_mirror.sh) unless one is given.
 # Usage: build.sh IMAGE LABEL=VALUE [SUITE [MIRROR]]
 set -eu
 
 image=$1
 label=$2
 suite=${3:-bookworm}
-mirror=${4:-http://deb.debian.org/debian}
+mirror=${4:-$(sh "$(dirname "$0")/apt_mirror.sh" "$suite")}
 
 rootfs=$(mktemp -d /var/tmp/debootstrap.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT INT TERM

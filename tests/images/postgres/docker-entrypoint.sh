@@ -1,4 +1,8 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
 # Honours the official postgres image's variables: POSTGRES_USER, POSTGRES_PASSWORD,
 # POSTGRES_DB (each also as *_FILE), POSTGRES_INITDB_ARGS, POSTGRES_HOST_AUTH_METHOD,
 # PGDATA and /docker-entrypoint-initdb.d/*.sh|*.sql|*.sql.gz, run once on first init.

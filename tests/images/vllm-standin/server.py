@@ -1,5 +1,6 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Copyright: korczewski.platform developers
 """Stand-in for vLLM's OpenAI-compatible server (vllm/vllm-openai).
 
 Accepts the real image's command-line arguments (--model, --served-model-name, --port,

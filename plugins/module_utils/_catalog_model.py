@@ -1,0 +1,278 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The catalog's vocabulary and data: what a service, an environment and a container are, the
+names derived from one object alone, and the lookups across a parsed catalog.
+
+Private to korczewski.platform (see _catalog.py); standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+LAYERS = ("infrastructure", "applications", "ai_ml", "control")
+ENVIRONMENTS = ("production", "development")
+METHODS = ("compose", "compose_profile", "compose_service", "npm", "hybrid")
+CONTAINER_METHODS = ("compose", "compose_profile", "compose_service", "hybrid")
+PROVIDES = ("proxy", "database")
+
+LABEL_PREFIX = "korczewski.platform"
+LABEL_SERVICE = LABEL_PREFIX + ".service"
+LABEL_ENVIRONMENT = LABEL_PREFIX + ".environment"
+LABEL_LAYER = LABEL_PREFIX + ".layer"
+LABEL_UNIT = LABEL_PREFIX + ".unit"
+
+SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}[a-z0-9]$")
+# The pattern dockerd itself enforces for container names.
+CONTAINER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+COMPOSE_SERVICE_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+DB_IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# The one default of the production network's name; every filter and role falls back to it.
+DEFAULT_NETWORK = "platform"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+# The database server's superuser (POSTGRES_USER). Application owner roles end in _user, so they
+# can never be it.
+DATABASE_SUPERUSER = "postgres"
+RESERVED_DATABASES = ("postgres", "template0", "template1")
+
+
+class CatalogError(Exception):
+    """Every error at once. With a headline (a whole catalog was rejected) the message lists
+    them under it; a single error without one is the message itself."""
+
+    def __init__(self, errors, headline=None):
+        self.errors = list(errors)
+        self.headline = headline
+        super().__init__(format_errors(self.errors, headline))
+
+
+def format_errors(errors, headline=None):
+    if headline is None and len(errors) == 1:
+        return errors[0]
+    return "%s:\n%s" % (headline or "%d errors" % len(errors), "\n".join("- " + e for e in errors))
+
+
+@dataclass
+class Publish:
+    host: int
+    container: int
+    address: str = "127.0.0.1"
+
+
+@dataclass
+class Route:
+    paths: list = field(default_factory=list)
+    priority: int = 0
+
+
+@dataclass
+class Container:
+    name: str
+    service: str
+    image: str = None
+    build: str = None
+    command: object = None
+    port: int = None
+    publish: list = field(default_factory=list)
+    route: Route = None
+    health_path: str = None
+    healthcheck: dict = None
+    env: dict = field(default_factory=dict)
+    secret_env: list = field(default_factory=list)
+    volumes: list = field(default_factory=list)
+    replicas: int = 1
+    resources: dict = None
+    depends_on: list = field(default_factory=list)
+    database: bool = True
+    index: int = 0  # position in the catalog's containers list, for error paths
+
+
+@dataclass
+class LocalServer:
+    name: str
+    source: str
+    script: str
+    port: int
+    health_path: str = None
+    env: dict = field(default_factory=dict)
+    index: int = 0  # position in the catalog's local_servers list, for error paths
+
+
+@dataclass
+class Environment:
+    service: str
+    name: str
+    method: str
+    hostname: str = None
+    containers: list = field(default_factory=list)
+    profile: str = None
+    source: str = None
+    script: str = "dev"
+    port: int = None
+    health_path: str = None
+    local_servers: list = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+    secret_env: list = field(default_factory=list)
+    database_server: str = None
+    use_production_database: bool = False
+
+    @property
+    def project(self):
+        """Compose project name: one deployment unit per (service, environment)."""
+        return "%s-%s" % (self.service, self.name)
+
+    @property
+    def servers(self):
+        """Local dev servers: an npm environment is one, named after its service; hybrid lists its own."""
+        if self.method == "npm":
+            return [LocalServer(self.service, self.source, self.script, self.port, self.health_path)]
+        return list(self.local_servers)
+
+
+@dataclass
+class Service:
+    name: str
+    layer: str
+    description: str = ""
+    provides: str = None
+    database: str = None
+    tags: list = field(default_factory=list)
+    environments: dict = field(default_factory=dict)
+
+    @property
+    def database_user(self):
+        """Login role owning the database: auth_db is owned by auth_user."""
+        if not self.database:
+            return None
+        return (self.database[:-3] if self.database.endswith("_db") else self.database) + "_user"
+
+
+def database_secret_path(server, role):
+    """Vault path of a database password: <server container>/<database> for an application's
+    owner role, <server container>/postgres for the superuser."""
+    return "%s/%s" % (server, role)
+
+
+def service_secret_path(service, variable):
+    """Vault path of a service's secret_env variable: <service>/<VARIABLE>."""
+    return "%s/%s" % (service, variable)
+
+
+def find_container(env, name):
+    """A container of env by container name or compose service name."""
+    for cont in env.containers:
+        if name in (cont.name, cont.service):
+            return cont
+    raise CatalogError(["%s.%s has no container '%s'" % (env.service, env.name, name)])
+
+
+def as_list(value):
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+class CatalogModel(object):
+    """Lookups over parsed services: by name, in vertical order, and where each one connects."""
+
+    def __init__(self, services, domain, network=DEFAULT_NETWORK, warnings=None):
+        self.services = services
+        self.domain = domain
+        self.network = network or DEFAULT_NETWORK
+        self.warnings = warnings if warnings is not None else []
+
+    def service(self, name):
+        try:
+            return self.services[name]
+        except KeyError:
+            raise CatalogError(["unknown service '%s' (known: %s)" % (name, ", ".join(sorted(self.services)))])
+
+    def environment(self, service, environment):
+        svc = self.service(service)
+        try:
+            return svc.environments[environment]
+        except KeyError:
+            raise CatalogError(["service '%s' has no environment '%s' (it has: %s)"
+                                % (service, environment, ", ".join(svc.environments))])
+
+    def ordered(self, layer=None, environment=None, tags=None, reverse=False):
+        """Services in vertical order (infrastructure first), filtered; names only."""
+        wanted_tags = set(as_list(tags))
+        names = []
+        for lay in LAYERS:
+            for name in sorted(self.services):
+                svc = self.services[name]
+                if svc.layer != lay or (layer and lay not in as_list(layer)):
+                    continue
+                if environment and not set(as_list(environment)) & set(svc.environments):
+                    continue
+                if wanted_tags and not wanted_tags & ({name, lay} | set(svc.tags)):
+                    continue
+                names.append(name)
+        return list(reversed(names)) if reverse else names
+
+    def units(self, layer=None, environment=None, tags=None, reverse=False):
+        """(service, environment) pairs in vertical order, production before development."""
+        envs = as_list(environment) if environment else list(ENVIRONMENTS)
+        result = []
+        for name in self.ordered(layer=layer, tags=tags):
+            for env in ENVIRONMENTS:
+                if env in envs and env in self.services[name].environments:
+                    result.append({"service": name, "environment": env, "layer": self.services[name].layer,
+                                   "method": self.services[name].environments[env].method,
+                                   "project": self.services[name].environments[env].project})
+        return list(reversed(result)) if reverse else result
+
+    def provider(self, kind):
+        for svc in self.services.values():
+            if svc.provides == kind:
+                return svc
+        return None
+
+    def database_server(self, env):
+        """Container name of the database server an environment uses: its own environment's,
+        unless it names one or opts in to production's."""
+        if env.database_server:
+            return env.database_server
+        provider = self.provider("database")
+        if provider is None:
+            return None
+        target = "production" if env.use_production_database else env.name
+        penv = provider.environments.get(target)
+        return penv.containers[0].name if penv and penv.containers else None
+
+    def network_for(self, environment):
+        """Development gets its own network: it cannot reach production containers at all."""
+        return self.network if environment == "production" else "%s-dev" % self.network
+
+    def networks(self):
+        return [self.network_for(env) for env in ENVIRONMENTS]
+
+    def hostname(self, env):
+        if not env.hostname:
+            return None
+        return env.hostname if "." in env.hostname else "%s.%s" % (env.hostname, self.domain)
+
+    def container_names(self, service=None, environment=None):
+        names = []
+        for svc_name in self.ordered():
+            if service and svc_name not in as_list(service):
+                continue
+            for env in self.services[svc_name].environments.values():
+                if environment and env.name not in as_list(environment):
+                    continue
+                names.extend(c.name for c in env.containers)
+        return names
+
+    def secret_names(self, service, environment):
+        """Environment variable names an environment reads from the vault."""
+        env = self.environment(service, environment)
+        names = list(env.secret_env)
+        for cont in env.containers:
+            names.extend(n for n in cont.secret_env if n not in names)
+        return names

@@ -1,0 +1,388 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Reading raw platform_services into the model: the shape of every field, with every error
+collected and named by its path (platform_services.l2p.environments.development.ports[0]).
+
+The rules between fields and between services are in _catalog_rules.py; parsing calls the
+environment and service rules as it goes. Private to korczewski.platform (see _catalog.py);
+standard library only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
+    COMPOSE_SERVICE_RE,
+    CONTAINER_NAME_RE,
+    DB_IDENT_RE,
+    DNS_LABEL_RE,
+    ENVIRONMENTS,
+    LAYERS,
+    METHODS,
+    PROVIDES,
+    SERVICE_NAME_RE,
+    Container,
+    Environment,
+    LocalServer,
+    Publish,
+    Route,
+    Service,
+)
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_rules import (
+    check_container,
+    check_environment,
+    check_environment_set,
+    check_service,
+)
+from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import ENV_NAME_RE, env_value
+
+SERVICE_KEYS = ("layer", "description", "provides", "database", "tags", "environments")
+ENVIRONMENT_KEYS = (
+    "method", "hostname", "containers", "profile", "source", "script", "port", "health",
+    "local_servers", "env", "secret_env", "database_server", "use_production_database",
+)
+CONTAINER_KEYS = (
+    "name", "service", "image", "build", "command", "port", "publish", "route", "health",
+    "healthcheck", "env", "secret_env", "volumes", "replicas", "resources", "depends_on",
+    "database",
+)
+LOCAL_SERVER_KEYS = ("name", "source", "script", "port", "health", "env")
+
+
+def typename(value):
+    if value is None:
+        return "null"
+    if value == "":
+        return "an empty string"
+    # isinstance, not type(): Ansible hands over subclasses such as _AnsibleLazyTemplateDict.
+    for kind, name in ((bool, "boolean"), (dict, "mapping"), (list, "list"), (str, "string"), (int, "integer"),
+                       (float, "number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+class Checker(object):
+    """Collects errors with their paths while the raw data is parsed."""
+
+    def __init__(self):
+        self.errors = []
+        self.warnings = []
+
+    def error(self, path, message):
+        self.errors.append("%s: %s" % (path, message))
+
+    def warn(self, path, message):
+        self.warnings.append("%s: %s" % (path, message))
+
+    def mapping(self, value, path, allowed=None):
+        if not isinstance(value, dict):
+            self.error(path, "must be a mapping, got %s" % typename(value))
+            return None
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    self.error("%s.%s" % (path, key), "unknown key '%s' (expected one of: %s)"
+                               % (key, ", ".join(allowed)))
+        return value
+
+    def seq(self, value, path):
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(path, "must be a list, got %s" % typename(value))
+            return []
+        return value
+
+    def string(self, value, path, required=False, pattern=None, what=None):
+        if value is None:
+            if required:
+                self.error(path, "is required")
+            return None
+        if not isinstance(value, str) or not value:
+            self.error(path, "must be a non-empty string, got %s" % typename(value))
+            return None
+        if pattern is not None and not pattern.match(value):
+            self.error(path, "'%s' is not a valid %s" % (value, what))
+            return None
+        return value
+
+    def choice(self, value, path, choices, what):
+        if value is None:
+            self.error(path, "is required")
+            return None
+        if value not in choices:
+            self.error(path, "unknown %s '%s' (expected one of: %s)" % (what, value, ", ".join(choices)))
+            return None
+        return value
+
+    def port(self, value, path):
+        # Inventory templating may hand over "5500" where YAML said 5500.
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(path, "port must be an integer, got %s" % typename(value))
+            return None
+        if not 1 <= value <= 65535:
+            self.error(path, "port %d is out of range 1..65535" % value)
+            return None
+        return value
+
+    def boolean(self, value, path, default=False):
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(path, "must be true or false, got %s" % typename(value))
+            return default
+        return value
+
+    def env(self, value, path):
+        result = {}
+        if value is None:
+            return result
+        if self.mapping(value, path) is None:
+            return result
+        for key, val in value.items():
+            if not isinstance(key, str) or not ENV_NAME_RE.match(key):
+                self.error("%s.%s" % (path, key), "'%s' is not a valid environment variable name" % key)
+                continue
+            # A null would silently become an empty string: in the catalog it is a mistake.
+            if isinstance(val, (dict, list)) or val is None:
+                self.error("%s.%s" % (path, key), "must be a string, number or boolean, got %s" % typename(val))
+                continue
+            result[key] = env_value(val)
+        return result
+
+    def names(self, value, path):
+        result = []
+        for i, item in enumerate(self.seq(value, path)):
+            name = self.string(item, "%s[%d]" % (path, i), pattern=ENV_NAME_RE, what="environment variable name")
+            if name:
+                result.append(name)
+        return result
+
+    def health_path(self, value, path):
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            self.mapping(value, path, ("path",))
+            value = value.get("path")
+            path += ".path"
+        if not isinstance(value, str) or not value.startswith("/"):
+            self.error(path, "health path must be a string starting with '/', got %r" % (value,))
+            return None
+        return value
+
+
+def parse_domain(chk, domain):
+    if not isinstance(domain, str) or not domain:
+        chk.error("platform_domain", "must be a non-empty string, got %s" % typename(domain))
+        return None
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(DNS_LABEL_RE.match(lab) for lab in labels):
+        chk.error("platform_domain", "'%s' is not a valid DNS domain (lower-case labels separated by dots)"
+                  % domain)
+        return None
+    return domain
+
+
+def parse_services(chk, services):
+    parsed = {}
+    if chk.mapping(services, "platform_services") is not None:
+        for name, raw in services.items():
+            svc = parse_service(chk, name, raw)
+            if svc is not None:
+                parsed[name] = svc
+    return parsed
+
+
+def parse_service(chk, name, raw):
+    path = "platform_services.%s" % name
+    if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
+        chk.error(path, "'%s' is not a valid service name (lower-case letters, digits and '-', 2-42 "
+                  "characters, starting with a letter)" % (name,))
+        return None
+    if chk.mapping(raw, path, SERVICE_KEYS) is None:
+        return None
+    layer = chk.choice(raw.get("layer"), path + ".layer", LAYERS, "layer")
+    provides = raw.get("provides")
+    if provides is not None:
+        provides = chk.choice(provides, path + ".provides", PROVIDES, "capability")
+    database = chk.string(raw.get("database"), path + ".database", pattern=DB_IDENT_RE,
+                          what="PostgreSQL database name (lower-case letters, digits, '_', at most 63)")
+    tags = [t for i, t in enumerate(chk.seq(raw.get("tags"), path + ".tags"))
+            if chk.string(t, "%s.tags[%d]" % (path, i))]
+    svc = Service(name=name, layer=layer, description=raw.get("description") or "", provides=provides,
+                  database=database, tags=tags)
+    check_service(chk, svc, path)
+    envs = raw.get("environments")
+    if chk.mapping(envs, path + ".environments") is None:
+        return svc
+    for env_name, env_raw in envs.items():
+        env_path = "%s.environments.%s" % (path, env_name)
+        if env_name not in ENVIRONMENTS:
+            chk.error(env_path, "unknown environment '%s' (expected one of: %s)" % (env_name, ", ".join(ENVIRONMENTS)))
+            continue
+        env = parse_environment(chk, name, env_name, env_raw, env_path)
+        if env is not None:
+            svc.environments[env_name] = env
+    check_environment_set(chk, svc, envs, path)
+    return svc
+
+
+def parse_environment(chk, service, name, raw, path):
+    if chk.mapping(raw, path, ENVIRONMENT_KEYS) is None:
+        return None
+    method = chk.choice(raw.get("method"), path + ".method", METHODS, "method")
+    env = Environment(service=service, name=name, method=method)
+    env.hostname = chk.string(raw.get("hostname"), path + ".hostname")
+    env.env = chk.env(raw.get("env"), path + ".env")
+    env.secret_env = chk.names(raw.get("secret_env"), path + ".secret_env")
+    env.health_path = chk.health_path(raw.get("health"), path + ".health")
+    env.use_production_database = chk.boolean(raw.get("use_production_database"), path + ".use_production_database")
+    env.database_server = chk.string(raw.get("database_server"), path + ".database_server")
+    if raw.get("port") is not None:
+        env.port = chk.port(raw.get("port"), path + ".port")
+    env.source = chk.string(raw.get("source"), path + ".source")
+    env.script = chk.string(raw.get("script"), path + ".script") or "dev"
+    env.profile = chk.string(raw.get("profile"), path + ".profile") or (
+        name if method == "compose_profile" else None)
+    for i, item in enumerate(chk.seq(raw.get("containers"), path + ".containers")):
+        cont = parse_container(chk, item, "%s.containers[%d]" % (path, i))
+        if cont is not None:
+            cont.index = i
+            env.containers.append(cont)
+    for i, item in enumerate(chk.seq(raw.get("local_servers"), path + ".local_servers")):
+        server = parse_local_server(chk, item, "%s.local_servers[%d]" % (path, i))
+        if server is not None:
+            server.index = i
+            env.local_servers.append(server)
+    check_environment(chk, env, raw, path)
+    if name == "development":
+        # Development is reached on localhost ports only: no container of it is routed.
+        for cont in env.containers:
+            cont.route = None
+    return env
+
+
+def parse_publish(chk, item, path, default_container):
+    if isinstance(item, dict):
+        chk.mapping(item, path, ("host", "container", "address"))
+        host = chk.port(item.get("host"), path + ".host")
+        if item.get("container") is not None:
+            cport = chk.port(item.get("container"), path + ".container")
+        else:
+            # Without a container port, the container listens on its own port (or the host's).
+            cport = default_container or host
+        address = chk.string(item.get("address"), path + ".address") or "127.0.0.1"
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            # Docker binds published ports to an IP address only; "localhost" breaks compose up.
+            chk.error(path + ".address", "'%s' is not an IP address (such as 127.0.0.1 or ::1)" % address)
+            return None
+    else:
+        host = chk.port(item, path)
+        cport = default_container or host
+        address = "127.0.0.1"
+    if host is None or cport is None:
+        return None
+    return Publish(host=host, container=cport, address=address)
+
+
+def parse_route(chk, raw, path, port):
+    route = raw.get("route", True if port else None)
+    if route is True:
+        return Route()
+    if route is None or route is False:
+        return None
+    if chk.mapping(route, path + ".route", ("paths", "priority")) is None:
+        return None
+    paths = []
+    for j, p in enumerate(chk.seq(route.get("paths"), path + ".route.paths")):
+        if not isinstance(p, str) or not p.startswith("/"):
+            chk.error("%s.route.paths[%d]" % (path, j), "path must start with '/', got %r" % (p,))
+        else:
+            paths.append(p)
+    priority = route.get("priority", 100 if paths else 0)
+    if isinstance(priority, bool) or not isinstance(priority, int) or priority < 0:
+        chk.error(path + ".route.priority", "must be a non-negative integer, got %r" % (priority,))
+        priority = 0
+    return Route(paths=paths, priority=priority)
+
+
+def parse_volumes(chk, raw, path):
+    volumes = []
+    for j, vol in enumerate(chk.seq(raw, path)):
+        vpath = "%s[%d]" % (path, j)
+        if chk.mapping(vol, vpath, ("name", "path")) is None:
+            continue
+        vname = chk.string(vol.get("name"), vpath + ".name", required=True, pattern=CONTAINER_NAME_RE,
+                           what="volume name")
+        vdir = chk.string(vol.get("path"), vpath + ".path", required=True)
+        if vdir and not vdir.startswith("/"):
+            chk.error(vpath + ".path", "must be an absolute path inside the container, got '%s'" % vdir)
+        elif vname and vdir:
+            volumes.append({"name": vname, "path": vdir})
+    return volumes
+
+
+def parse_container(chk, raw, path):
+    if chk.mapping(raw, path, CONTAINER_KEYS) is None:
+        return None
+    name = chk.string(raw.get("name"), path + ".name", required=True, pattern=CONTAINER_NAME_RE,
+                      what="Docker container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)")
+    if name is None:
+        return None
+    cservice = chk.string(raw.get("service"), path + ".service", pattern=COMPOSE_SERVICE_RE,
+                          what="compose service name") or name
+    cont = Container(name=name, service=cservice)
+    cont.image = chk.string(raw.get("image"), path + ".image")
+    cont.build = chk.string(raw.get("build"), path + ".build")
+    cont.command = raw.get("command")
+    if raw.get("port") is not None:
+        cont.port = chk.port(raw.get("port"), path + ".port")
+    for j, item in enumerate(chk.seq(raw.get("publish"), path + ".publish")):
+        pub = parse_publish(chk, item, "%s.publish[%d]" % (path, j), cont.port)
+        if pub is not None:
+            cont.publish.append(pub)
+    cont.route = parse_route(chk, raw, path, cont.port)
+    cont.health_path = chk.health_path(raw.get("health"), path + ".health")
+    hc = raw.get("healthcheck")
+    if hc is not None and chk.mapping(hc, path + ".healthcheck") is not None:
+        if not isinstance(hc.get("test"), (list, str)):
+            chk.error(path + ".healthcheck.test", "is required: a command list or string")
+        cont.healthcheck = hc
+    cont.env = chk.env(raw.get("env"), path + ".env")
+    cont.secret_env = chk.names(raw.get("secret_env"), path + ".secret_env")
+    cont.volumes = parse_volumes(chk, raw.get("volumes"), path + ".volumes")
+    replicas = raw.get("replicas", 1)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+        chk.error(path + ".replicas", "must be a positive integer, got %r" % (replicas,))
+    else:
+        cont.replicas = replicas
+    res = raw.get("resources")
+    if res is not None and chk.mapping(res, path + ".resources", ("cpus", "memory")) is not None:
+        cont.resources = res
+    cont.depends_on = [d for j, d in enumerate(chk.seq(raw.get("depends_on"), path + ".depends_on"))
+                       if chk.string(d, "%s.depends_on[%d]" % (path, j))]
+    cont.database = chk.boolean(raw.get("database"), path + ".database", default=True)
+    check_container(chk, cont, raw, path)
+    return cont
+
+
+def parse_local_server(chk, raw, path):
+    if chk.mapping(raw, path, LOCAL_SERVER_KEYS) is None:
+        return None
+    name = chk.string(raw.get("name"), path + ".name", required=True, pattern=SERVICE_NAME_RE, what="server name")
+    source = chk.string(raw.get("source"), path + ".source", required=True)
+    port = chk.port(raw.get("port"), path + ".port") if raw.get("port") is not None else None
+    if port is None and raw.get("port") is None:
+        chk.error(path + ".port", "is required")
+    if not (name and source and port):
+        return None
+    return LocalServer(name=name, source=source, script=chk.string(raw.get("script"), path + ".script") or "dev",
+                       port=port, health_path=chk.health_path(raw.get("health"), path + ".health"),
+                       env=chk.env(raw.get("env"), path + ".env"))
