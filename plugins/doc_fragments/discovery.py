@@ -25,8 +25,8 @@ options:
   network:
     description:
       - Name of the production network, C(platform_network). Development uses V(<network>-dev).
+      - Unset, the catalog's default network V(platform).
     type: str
-    default: platform
   state_dir:
     description:
       - State directory of M(korczewski.platform.npm_dev_server), where each dev server has its pid file

@@ -57,7 +57,7 @@ def argument_spec():
     return dict(
         services=dict(type="dict", required=True),
         domain=dict(type="str", required=True),
-        network=dict(type="str", default="platform"),
+        network=dict(type="str"),
         state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
         docker_host=dict(type="str", default=DEFAULT_DOCKER_HOST),
     )
