@@ -1,0 +1,303 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one apply path: stage, validate, write and bring up compose projects.
+
+An engine is the only code that runs a container CLI. ComposeEngine speaks `docker compose`;
+a second engine (Docker Swarm stacks) implements the same methods and registers in ENGINES.
+Private to korczewski.platform.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import (
+    check_relative_path,
+    failure_report,
+    file_changes,
+    mask,
+    masked_secret_file,
+    not_converged,
+    parse_dry_run,
+    parse_ps,
+    recreated,
+    render_definition,
+    secret_values,
+    snapshot,
+    states_changed,
+)
+
+
+class EngineError(Exception):
+    pass
+
+
+class ComposeEngine(object):
+    """docker compose v2 on this host. Every method takes the project name; file-based ones a directory."""
+
+    name = "compose"
+
+    def __init__(self, docker="docker", log_lines=30):
+        self.docker = docker
+        self.log_lines = log_lines
+
+    def _run(self, argv, timeout=120, cwd="/"):
+        try:
+            proc = subprocess.run([self.docker] + argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=timeout, check=False, universal_newlines=True)
+        except subprocess.TimeoutExpired as exc:
+            return 124, exc.stdout or "", "timed out after %ss: %s" % (timeout, exc.stderr or "")
+        except OSError as exc:
+            raise EngineError("cannot run %s: %s" % (self.docker, exc))
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def _project(self, name, directory, compose_file):
+        return ["compose", "--project-name", name, "--project-directory", directory,
+                "--file", os.path.join(directory, compose_file)]
+
+    def validate(self, name, directory, compose_file):
+        rc, out, err = self._run(self._project(name, directory, compose_file) + ["config", "--quiet"])
+        return None if rc == 0 else (err or out).strip()
+
+    def containers(self, name):
+        # Without --file compose finds the project by its label, orphans included.
+        rc, out, err = self._run(["compose", "--project-name", name, "ps", "--all", "--format", "json"])
+        if rc != 0:
+            raise EngineError("docker compose ps of %s failed: %s" % (name, err.strip()))
+        return parse_ps(out)
+
+    def dry_run(self, name, directory, compose_file):
+        rc, out, err = self._run(["compose", "--dry-run"] + self._project(name, directory, compose_file)[1:]
+                                 + ["up", "--detach", "--remove-orphans"])
+        if rc != 0:
+            raise EngineError("docker compose --dry-run up of %s failed: %s" % (name, (err or out).strip()))
+        return parse_dry_run(out + "\n" + err)
+
+    def up(self, name, directory, compose_file, wait_timeout):
+        rc, out, err = self._run(self._project(name, directory, compose_file)
+                                 + ["up", "--detach", "--wait", "--wait-timeout", str(wait_timeout), "--remove-orphans"],
+                                 timeout=wait_timeout + 120)
+        return None if rc == 0 else (err or out).strip()
+
+    def restart(self, name, directory, compose_file, wait_timeout):
+        rc, out, err = self._run(self._project(name, directory, compose_file) + ["restart"], timeout=wait_timeout + 120)
+        if rc != 0:
+            return (err or out).strip()
+        return self.up(name, directory, compose_file, wait_timeout)
+
+    def stop(self, name, wait_timeout):
+        rc, out, err = self._run(["compose", "--project-name", name, "stop"], timeout=wait_timeout + 120)
+        return None if rc == 0 else (err or out).strip()
+
+    def down(self, name, wait_timeout):
+        # Volumes stay: removing data is never part of converging.
+        rc, out, err = self._run(["compose", "--project-name", name, "down", "--remove-orphans"], timeout=wait_timeout + 120)
+        return None if rc == 0 else (err or out).strip()
+
+    def diagnose(self, name):
+        """[{name, status, health, exit_code, probe, logs}] of the containers that are not healthy."""
+        found = []
+        for container in self.containers(name):
+            rc, out, _err = self._run(["inspect", "--format", "{{json .State}}", container["id"] or container["name"]])
+            state = json.loads(out) if rc == 0 and out.strip() else {}
+            health = state.get("Health") or {}
+            if state.get("Running") and health.get("Status", "healthy") == "healthy":
+                continue
+            probes = health.get("Log") or []
+            rc, out, err = self._run(["logs", "--tail", str(self.log_lines), container["id"] or container["name"]])
+            found.append({"name": container["name"], "status": state.get("Status", container["state"]),
+                          "health": health.get("Status", ""), "exit_code": state.get("ExitCode"),
+                          "probe": probes[-1].get("Output", "") if probes else "",
+                          "logs": (out + err) if rc == 0 else err})
+        return found
+
+
+ENGINES = {"compose": ComposeEngine}
+
+
+def _read(path):
+    try:
+        with open(path, "r") as handle:
+            content = handle.read()
+        return content, os.stat(path).st_mode & 0o7777
+    except (IOError, OSError):
+        return None
+
+
+def _write(path, content, mode):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+    os.chmod(path, mode)
+
+
+class ProjectApply(object):
+    """Brings one project to its state. spec: the module's project entry, normalised."""
+
+    def __init__(self, engine, spec, check_mode=False, want_diff=False, restart=False):
+        self.engine = engine
+        self.spec = spec
+        self.check_mode = check_mode
+        self.want_diff = want_diff
+        self.restart = restart
+        self.name = spec["name"]
+        self.dir = spec["project_dir"]
+        self.compose_file = spec["compose_file"]
+        self.secrets = set()
+        self.wanted = {}
+        self.secret_paths = set()
+        if spec["state"] != "absent":
+            self.wanted[self.compose_file] = (render_definition(spec["definition"]), int(spec["compose_mode"], 8))
+        for entry in spec["files"]:
+            path = check_relative_path(entry["path"])
+            mode = entry["mode"] or ("0600" if entry["secret"] else "0640")
+            self.wanted[path] = (entry["content"], int(mode, 8))
+            if entry["secret"]:
+                self.secret_paths.add(path)
+                self.secrets |= secret_values(entry["content"])
+
+    def run(self):
+        result = {"name": self.name, "state": self.spec["state"], "project_dir": self.dir, "changed": False,
+                  "failed": False, "files_changed": [], "up": False, "restarted": False,
+                  "recreated": [], "actions": [], "containers_before": {}, "containers_after": {}}
+        try:
+            self._run(result)
+        except Exception as exc:  # pylint: disable=broad-except
+            result["failed"] = True
+            result["msg"] = mask("project %s failed: %s" % (self.name, exc), self.secrets)
+        return result
+
+    def _run(self, result):
+        existing = dict((path, _read(os.path.join(self.dir, path))) for path in self.wanted)
+        if self.spec["state"] == "absent":
+            self._absent(result, existing)
+            return
+        changed_files = file_changes(existing, self.wanted)
+        result["files_changed"] = changed_files
+        if self.want_diff:
+            result["diff"] = self._diff(existing)
+        before = self.engine.containers(self.name)
+        result["containers_before"] = snapshot(before)
+        staging = None
+        try:
+            if changed_files or self.check_mode:
+                staging = self._stage()
+                error = self.engine.validate(self.name, staging, self.compose_file)
+                if error:
+                    result["failed"] = True
+                    result["msg"] = mask("project %s: the new compose file is invalid, the old one stays: %s"
+                                         % (self.name, error), self.secrets)
+                    return
+            if self.check_mode:
+                self._predict(result, staging, before, changed_files)
+                return
+            if changed_files:
+                self._install(staging, changed_files)
+        finally:
+            if staging:
+                shutil.rmtree(staging, ignore_errors=True)
+        self._converge(result, before, changed_files)
+
+    def _stage(self):
+        # Real runs stage next to the project so os.replace stays on one file system; check mode
+        # writes nothing below the project directory.
+        if self.check_mode:
+            staging = tempfile.mkdtemp(prefix="compose-projects-")
+        else:
+            if not os.path.isdir(self.dir):
+                os.makedirs(self.dir, int(self.spec["directory_mode"], 8))
+            staging = tempfile.mkdtemp(prefix=".staging-", dir=self.dir)
+        for path, (content, mode) in self.wanted.items():
+            target = os.path.join(staging, path)
+            if not os.path.isdir(os.path.dirname(target)):
+                os.makedirs(os.path.dirname(target), 0o750)
+            _write(target, content, mode)
+        return staging
+
+    def _install(self, staging, changed_files):
+        for path in changed_files:
+            target = os.path.join(self.dir, path)
+            if not os.path.isdir(os.path.dirname(target)):
+                os.makedirs(os.path.dirname(target), 0o750)
+            os.replace(os.path.join(staging, path), target)
+
+    def _predict(self, result, staging, before, changed_files):
+        state = self.spec["state"]
+        if state == "present":
+            actions = self.engine.dry_run(self.name, staging, self.compose_file)
+            result["actions"] = ["%s %s %s" % a for a in actions]
+            result["changed"] = bool(changed_files or actions or self.restart)
+        else:
+            running = [c["name"] for c in before if c["state"] in ("running", "restarting", "paused")]
+            result["actions"] = ["Container %s Stop" % n for n in running]
+            result["changed"] = bool(changed_files or running)
+
+    def _converge(self, result, before, changed_files):
+        state = self.spec["state"]
+        timeout = self.spec["wait_timeout"]
+        error = None
+        if state == "present":
+            reason = "files changed: %s" % ", ".join(changed_files) if changed_files else not_converged(self.spec["definition"], before)
+            if reason:
+                result["up"] = True
+                result["reason"] = reason
+                error = self.engine.up(self.name, self.dir, self.compose_file, timeout)
+        elif any(c["state"] != "exited" for c in before):
+            error = self.engine.stop(self.name, timeout)
+        after = self.engine.containers(self.name)
+        result["recreated"] = recreated(result["containers_before"], snapshot(after))
+        if not error and self.restart and state == "present" and not result["recreated"]:
+            # A container (re)created in this run already read its configuration.
+            result["restarted"] = True
+            error = self.engine.restart(self.name, self.dir, self.compose_file, timeout)
+            after = self.engine.containers(self.name)
+        result["containers_after"] = snapshot(after)
+        result["changed"] = bool(changed_files or result["restarted"]
+                                 or states_changed(result["containers_before"], result["containers_after"]))
+        if error:
+            result["failed"] = True
+            result["msg"] = failure_report(self.name, error, self.engine.diagnose(self.name), self.secrets)
+
+    def _absent(self, result, existing):
+        before = self.engine.containers(self.name)
+        result["containers_before"] = snapshot(before)
+        present_files = sorted(p for p, v in existing.items() if v is not None)
+        compose_path = os.path.join(self.dir, self.compose_file)
+        if os.path.exists(compose_path):
+            present_files.append(self.compose_file)
+        result["files_changed"] = present_files
+        result["changed"] = bool(before or present_files)
+        if self.check_mode:
+            result["actions"] = ["Container %s Remove" % c["name"] for c in before]
+            return
+        if before:
+            error = self.engine.down(self.name, self.spec["wait_timeout"])
+            if error:
+                result["failed"] = True
+                result["msg"] = mask("project %s: docker compose down failed: %s" % (self.name, error), self.secrets)
+                return
+        for path in present_files:
+            os.remove(os.path.join(self.dir, path))
+        result["containers_after"] = snapshot(self.engine.containers(self.name))
+
+    def _diff(self, existing):
+        diffs = []
+        for path in sorted(self.wanted):
+            old = existing.get(path)
+            old_text = old[0] if old else None
+            new_text = self.wanted[path][0]
+            if path in self.secret_paths:
+                before, after = masked_secret_file(old_text), masked_secret_file(new_text, old_text)
+            else:
+                before, after = mask(old_text or "", self.secrets), mask(new_text, self.secrets)
+            if old != self.wanted[path]:
+                mode_old = "%04o" % old[1] if old else "absent"
+                diffs.append({"before_header": "%s (%s)" % (os.path.join(self.dir, path), mode_old),
+                              "after_header": "%s (%04o)" % (os.path.join(self.dir, path), self.wanted[path][1]),
+                              "before": before, "after": after})
+        return diffs

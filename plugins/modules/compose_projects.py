@@ -1,0 +1,342 @@
+#!/usr/bin/python
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+DOCUMENTATION = r"""
+module: compose_projects
+
+short_description: Bring many compose projects to their state in one call, concurrently and in order
+
+version_added: 0.2.0
+
+description:
+  - The one apply path of the platform. Writes each project's compose file and extra files
+    atomically with their modes, validates a changed compose file with C(docker compose config
+    --quiet) before it replaces the old one, and runs C(docker compose up --detach --wait
+    --remove-orphans) only for projects whose files changed or whose containers do not run as
+    declared (missing, stopped, unhealthy, orphaned).
+  - Projects run concurrently with at most O(workers) at once. A project starts after every
+    project of a lower O(projects[].order) and every project it O(projects[].depends_on) has
+    finished. A project whose explicit dependency failed is skipped; every other project still
+    finishes, and then the module fails naming the projects that failed.
+  - A project that does not become healthy fails with a report naming each container that is not
+    healthy, its state and health, the output of its last health probe and its last log lines,
+    with secret-looking values and the values of secret files masked.
+  - C(changed) per project comes from what really changed, files (content or mode) and containers
+    (created, removed, recreated, started or stopped, by C(docker compose ps)).
+  - The compose file is written as JSON, which is YAML, the same way on every run.
+
+author:
+  - korczewski.platform developers (@korczewski)
+
+requirements:
+  - Docker with the Compose v2 plugin (C(docker compose)) on the managed host.
+
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Nothing is written below a project directory and no compose command that changes anything
+        runs. The new files are staged in a temporary directory, validated there, and
+        C(docker compose --dry-run up) of the new files says what would change (RV(projects[].actions)).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details:
+      - One before/after entry per changed file. Secret files show variable names only, each value
+        as C(<hidden>) or C(<hidden, changed>).
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+
+options:
+  projects:
+    description: The compose projects to bring to their state.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Compose project name (C(--project-name)); unique in the list.
+        type: str
+        required: true
+      project_dir:
+        description: Directory of the project's files; created with O(projects[].directory_mode) when missing.
+        type: path
+        required: true
+      definition:
+        description:
+          - The compose project as a mapping, for example the output of the
+            C(korczewski.platform.compose_project) filter. Relative paths in it resolve against
+            O(projects[].project_dir).
+          - Required unless O(projects[].state=absent).
+        type: dict
+      compose_file:
+        description: File name of the compose file inside O(projects[].project_dir).
+        type: str
+        default: compose.yml
+      compose_mode:
+        description: Mode of the compose file.
+        type: str
+        default: "0640"
+      directory_mode:
+        description: Mode of O(projects[].project_dir) when the module creates it.
+        type: str
+        default: "0750"
+      files:
+        description:
+          - Extra files of the project, such as a C(secrets.env) env file or a password file the
+            compose file mounts.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          path:
+            description: Path relative to O(projects[].project_dir), without C(..).
+            type: str
+            required: true
+          content:
+            description: The file's content. Never logged.
+            type: str
+            required: true
+            no_log: true
+          mode:
+            description: The file's mode; default V(0600) for secret files, V(0640) otherwise.
+            type: str
+          secret:
+            description: Whether the content is secret; its values are masked in diffs and failure reports.
+            type: bool
+            default: true
+      order:
+        description: Layer order; every project of a lower order finishes before this one starts.
+        type: int
+        default: 0
+      depends_on:
+        description: Names of projects in the list that must come up first; if one fails, this one is skipped.
+        type: list
+        elements: str
+        default: []
+      state:
+        description:
+          - V(present) writes the files and brings the project up healthy.
+          - V(stopped) writes the files and stops the project's containers (volumes and containers kept).
+          - V(absent) removes the project's containers and networks and the files listed here and the
+            compose file; volumes are always kept.
+        type: str
+        default: present
+        choices: [present, stopped, absent]
+      wait_timeout:
+        description: Seconds C(docker compose up --wait) waits for the project to become healthy.
+        type: int
+        default: 180
+  restart:
+    description:
+      - Names of projects in O(projects) whose containers are restarted (and waited for) after they
+        converge, for handlers after a change of a file the containers read at start.
+      - A project whose containers were created or recreated in this call is not restarted again.
+    type: list
+    elements: str
+    default: []
+  workers:
+    description: How many projects are applied at the same time.
+    type: int
+    default: 4
+  engine:
+    description:
+      - The container engine that runs the projects. V(compose) is Docker Compose v2 on this host.
+    type: str
+    default: compose
+    choices: [compose]
+  log_lines:
+    description: Log lines of each failing container in the failure report.
+    type: int
+    default: 30
+  docker_cli:
+    description: The C(docker) executable.
+    type: str
+    default: docker
+
+seealso:
+  - name: docker compose up
+    description: The command this module runs per changed or stopped project.
+    link: https://docs.docker.com/reference/cli/docker/compose/up/
+"""
+
+EXAMPLES = r"""
+- name: Bring the database server and an application up, the application after the database
+  korczewski.platform.compose_projects:
+    projects:
+      - name: shared-postgres-production
+        project_dir: /var/lib/korczewski-platform/projects/shared-postgres-production
+        definition: "{{ postgres_definition }}"
+        files:
+          - path: postgres-password
+            content: "{{ lookup('korczewski.platform.platform_secret', 'shared-postgres/superuser') }}"
+        order: 0
+      - name: auth-production
+        project_dir: /var/lib/korczewski-platform/projects/auth-production
+        definition: "{{ platform_services | korczewski.platform.compose_project(platform_domain, 'auth', 'production', env_file='secrets.env') }}"
+        files:
+          - path: secrets.env
+            content: "{{ auth_secrets | korczewski.platform.env_file }}"
+        order: 1
+        depends_on: [shared-postgres-production]
+
+- name: Restart Traefik after its static configuration changed (a handler)
+  korczewski.platform.compose_projects:
+    projects: "{{ traefik_projects }}"
+    restart: [traefik-production]
+"""
+
+RETURN = r"""
+projects:
+  description: One result per project, in the order they were given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Project name.
+      type: str
+    changed:
+      description: Whether files or containers of this project changed (or would change in check mode).
+      type: bool
+    failed:
+      description: Whether the project failed; RV(projects[].msg) says why.
+      type: bool
+    skipped:
+      description: Present and true when the project was not applied because a dependency failed.
+      type: bool
+      returned: when skipped
+    msg:
+      description: The failure report, secrets masked.
+      type: str
+      returned: when failed or skipped
+    files_changed:
+      description: Relative paths of the files whose content or mode changed (or would change).
+      type: list
+      elements: str
+    up:
+      description: Whether C(docker compose up) ran.
+      type: bool
+    reason:
+      description: Why C(docker compose up) ran.
+      type: str
+      returned: when up ran
+    restarted:
+      description: Whether the project's containers were restarted (O(restart)).
+      type: bool
+    recreated:
+      description: Containers created or recreated in this call.
+      type: list
+      elements: str
+    actions:
+      description: In check mode, what C(docker compose --dry-run up) of the new files would do, such as C(Container auth-service Recreate).
+      type: list
+      elements: str
+    containers_before:
+      description: Containers before, by name, with C(id), C(state) and C(health).
+      type: dict
+    containers_after:
+      description: Containers after, by name, with C(id), C(state) and C(health).
+      type: dict
+failed_projects:
+  description: Names of the projects that failed or were skipped.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, ProjectApply
+from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import PlanError, prerequisites, run_ordered, secret_values
+
+FILE_OPTIONS = dict(
+    path=dict(type='str', required=True),
+    content=dict(type='str', required=True, no_log=True),
+    mode=dict(type='str'),
+    secret=dict(type='bool', default=True),
+)
+
+PROJECT_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    project_dir=dict(type='path', required=True),
+    definition=dict(type='dict'),
+    compose_file=dict(type='str', default='compose.yml'),
+    compose_mode=dict(type='str', default='0640'),
+    directory_mode=dict(type='str', default='0750'),
+    files=dict(type='list', elements='dict', default=[], options=FILE_OPTIONS),
+    order=dict(type='int', default=0),
+    depends_on=dict(type='list', elements='str', default=[]),
+    state=dict(type='str', default='present', choices=['present', 'stopped', 'absent']),
+    wait_timeout=dict(type='int', default=180),
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            projects=dict(type='list', elements='dict', required=True, options=PROJECT_OPTIONS),
+            restart=dict(type='list', elements='str', default=[]),
+            workers=dict(type='int', default=4),
+            engine=dict(type='str', default='compose', choices=['compose']),
+            log_lines=dict(type='int', default=30),
+            docker_cli=dict(type='str', default='docker'),
+        ),
+        supports_check_mode=True,
+    )
+    projects = module.params['projects']
+    errors = []
+    for spec in projects:
+        if spec['state'] != 'absent' and not spec['definition']:
+            errors.append("project %s needs a definition unless its state is absent" % spec['name'])
+        for entry in spec['files']:
+            if entry['secret']:
+                # Each value of a secret env file is masked too, not only the whole file.
+                module.no_log_values.update(secret_values(entry['content']))
+    unknown = sorted(set(module.params['restart']) - set(p['name'] for p in projects))
+    if unknown:
+        errors.append("restart names projects that are not in the list: %s" % ", ".join(unknown))
+    try:
+        prerequisites(projects)
+    except PlanError as exc:
+        errors.extend(exc.args[0])
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+    engine = ENGINES[module.params['engine']](docker=module.params['docker_cli'], log_lines=module.params['log_lines'])
+    restart = set(module.params['restart'])
+
+    def work(spec):
+        return ProjectApply(engine, spec, check_mode=module.check_mode, want_diff=module._diff,
+                            restart=spec['name'] in restart).run()
+
+    try:
+        by_name = run_ordered(projects, work, workers=module.params['workers'])
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg="applying the projects failed: %s" % exc)
+
+    results, diffs = [], []
+    for spec in projects:
+        result = by_name[spec['name']]
+        diffs.extend(result.pop('diff', []))
+        results.append(result)
+    failed = [r['name'] for r in results if r.get('failed') or r.get('skipped')]
+    output = dict(changed=any(r.get('changed') for r in results), projects=results, failed_projects=failed)
+    if module._diff:
+        output['diff'] = diffs
+    if failed:
+        output['msg'] = "\n\n".join(r.get('msg', r['name']) for r in results if r.get('failed') or r.get('skipped'))
+        module.fail_json(**output)
+    module.exit_json(**output)
+
+
+if __name__ == '__main__':
+    main()

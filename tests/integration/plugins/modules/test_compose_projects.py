@@ -1,0 +1,208 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""compose_projects through the real ``ansible`` CLI on the real Docker engine.
+
+Projects are named ztest-apply-*, run local/debian:bookworm with ``sleep infinity`` and a health
+check, carry no korczewski.platform labels, and are removed (containers, networks, the one named
+volume) by the fixture's finalizer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = str(Path(__file__).resolve().parents[4])
+BIN = os.path.dirname(sys.executable)
+IMAGE = "local/debian:bookworm"
+VOLUME = "ztest-apply-data"
+SECRET = "Zt3st-Apply-Secret-Value"
+
+
+def _docker_ready():
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
+
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "ansible")), reason="needs the ansible CLI"),
+    pytest.mark.skipif(not _docker_ready(), reason="needs a Docker engine"),
+]
+
+
+def docker(*args, check=True):
+    proc = subprocess.run(["docker"] + list(args), capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError("docker %s failed: %s" % (" ".join(args), proc.stderr))
+    return proc.stdout.strip()
+
+
+def run_module(args, *extra):
+    """(exit code, result, whole output) of one ad-hoc module run."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    cmd = [os.path.join(BIN, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+           "-m", "korczewski.platform.compose_projects", "-a", json.dumps(args)] + list(extra)
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    marker = proc.stdout.find(" => ")
+    assert marker >= 0, proc.stdout + proc.stderr
+    return proc.returncode, json.loads(proc.stdout[marker + 4:]), proc.stdout + proc.stderr
+
+
+def service(health_cmd="true", env=None, volume=False, env_file=None):
+    spec = {"image": IMAGE, "command": ["sleep", "infinity"], "init": True,
+            "healthcheck": {"test": ["CMD-SHELL", health_cmd], "interval": "1s", "timeout": "2s", "retries": 2}}
+    if env:
+        spec["environment"] = env
+    if volume:
+        spec["volumes"] = ["data:/data"]
+    if env_file:
+        spec["env_file"] = [env_file]
+    return spec
+
+
+def definition(name, services, volume=False):
+    result = {"name": name, "services": services}
+    if volume:
+        result["volumes"] = {"data": {"name": VOLUME}}
+    return result
+
+
+def spec(root, name, services, volume=False, **extra):
+    result = {"name": name, "project_dir": str(root / name), "definition": definition(name, services, volume),
+              "wait_timeout": 30}
+    result.update(extra)
+    return result
+
+
+def by_name(result):
+    return dict((p["name"], p) for p in result["projects"])
+
+
+def container_id(name):
+    return docker("inspect", "--format", "{{.Id}}", name)
+
+
+@pytest.fixture
+def root(tmp_path):
+    names = ["ztest-apply-db", "ztest-apply-app", "ztest-apply-bad", "ztest-apply-other", "ztest-apply-after"]
+    yield tmp_path
+    for name in names:
+        subprocess.run(["docker", "compose", "--project-name", name, "down", "--remove-orphans", "--timeout", "0"],
+                       cwd="/", capture_output=True, check=False)
+    subprocess.run(["docker", "volume", "rm", "-f", VOLUME], capture_output=True, check=False)
+
+
+def test_apply_is_idempotent_ordered_and_check_mode_reads_the_new_file(root):
+    secrets_env = {"path": "secrets.env", "content": "DB_PASSWORD=%s\n" % SECRET}
+    projects = [
+        spec(root, "ztest-apply-app", {"app": service(env={"ROLE": "app"}, env_file="secrets.env")}, order=1, depends_on=["ztest-apply-db"],
+             files=[secrets_env]),
+        spec(root, "ztest-apply-db", {"db": service(volume=True)}, volume=True,
+             files=[{"path": "password", "content": SECRET}, {"path": "conf/note.txt", "content": "hello\n", "secret": False}]),
+    ]
+    rc, result, output = run_module({"projects": projects, "workers": 2}, "--diff")
+    assert rc == 0, output
+    assert SECRET not in output
+    app, db = by_name(result)["ztest-apply-app"], by_name(result)["ztest-apply-db"]
+    assert app["changed"] and db["changed"] and app["up"] and db["up"]
+    assert set(db["containers_after"]) == {"ztest-apply-db-db-1"}
+    # The database project finished before the application project's containers were created.
+    db_started = docker("inspect", "--format", "{{.State.StartedAt}}", "ztest-apply-db-db-1")
+    app_created = docker("inspect", "--format", "{{.Created}}", "ztest-apply-app-app-1")
+    assert app_created > db_started
+    modes = dict((p, stat.S_IMODE(os.stat(root / "ztest-apply-db" / p).st_mode))
+                 for p in ("compose.yml", "password", "conf/note.txt"))
+    assert modes == {"compose.yml": 0o640, "password": 0o600, "conf/note.txt": 0o640}
+    assert (root / "ztest-apply-app" / "secrets.env").read_text() == "DB_PASSWORD=%s\n" % SECRET
+    assert "DB_PASSWORD=<hidden>" in output
+    assert not [p for p in os.listdir(root / "ztest-apply-db") if p.startswith(".staging")]
+
+    rc, result, output = run_module({"projects": projects})
+    assert rc == 0, output
+    assert not result["changed"], output
+    assert not any(p["up"] for p in result["projects"])
+
+    # Check mode on a changed file: nothing written, no container touched, the report reads the new file.
+    before_id = container_id("ztest-apply-app-app-1")
+    compose_before = (root / "ztest-apply-app" / "compose.yml").read_text()
+    changed = [dict(projects[0], definition=definition("ztest-apply-app", {"app": service(env={"ROLE": "changed"}, env_file="secrets.env")})),
+               projects[1]]
+    rc, result, output = run_module({"projects": changed}, "--check", "--diff")
+    assert rc == 0, output
+    app = by_name(result)["ztest-apply-app"]
+    assert app["changed"] and app["files_changed"] == ["compose.yml"]
+    assert "Container ztest-apply-app-app-1 Recreate" in app["actions"]
+    assert not by_name(result)["ztest-apply-db"]["changed"]
+    assert '-        "ROLE": "app"' in output and '+        "ROLE": "changed"' in output
+    assert (root / "ztest-apply-app" / "compose.yml").read_text() == compose_before
+    assert container_id("ztest-apply-app-app-1") == before_id
+
+    # A changed secret file alone recreates the container (compose reads env files at create).
+    rotated = [dict(projects[0], files=[{"path": "secrets.env", "content": "DB_PASSWORD=%s-2\n" % SECRET}]), projects[1]]
+    rc, result, output = run_module({"projects": rotated}, "--check", "--diff")
+    assert rc == 0 and by_name(result)["ztest-apply-app"]["actions"], output
+    assert "DB_PASSWORD=<hidden, changed>" in output and SECRET not in output
+    rc, result, output = run_module({"projects": rotated})
+    assert rc == 0, output
+    app = by_name(result)["ztest-apply-app"]
+    assert app["changed"] and app["recreated"] == ["ztest-apply-app-app-1"]
+    assert container_id("ztest-apply-app-app-1") != before_id
+
+    # A stopped container is brought back; a restart request restarts one that was not recreated.
+    docker("stop", "-t", "0", "ztest-apply-db-db-1")
+    db_id = container_id("ztest-apply-db-db-1")
+    rc, result, output = run_module({"projects": rotated, "restart": ["ztest-apply-app"]})
+    assert rc == 0, output
+    db, app = by_name(result)["ztest-apply-db"], by_name(result)["ztest-apply-app"]
+    assert db["changed"] and db["up"] and "is exited" in db["reason"]
+    assert container_id("ztest-apply-db-db-1") == db_id
+    assert app["restarted"] and app["changed"]
+
+    rc, result, output = run_module({"projects": [dict(p, state="stopped") for p in rotated]})
+    assert rc == 0 and result["changed"], output
+    assert docker("inspect", "--format", "{{.State.Status}}", "ztest-apply-app-app-1") == "exited"
+
+    rc, result, output = run_module({"projects": [dict(p, state="absent") for p in rotated]})
+    assert rc == 0 and result["changed"], output
+    assert docker("ps", "--all", "--quiet", "--filter", "label=com.docker.compose.project=ztest-apply-db") == ""
+    assert not (root / "ztest-apply-db" / "compose.yml").exists()
+    assert docker("volume", "ls", "--quiet", "--filter", "name=" + VOLUME) == VOLUME
+
+
+def test_invalid_file_keeps_the_old_one_and_unhealthy_project_is_reported(root):
+    good = spec(root, "ztest-apply-other", {"other": service()})
+    rc, result, output = run_module({"projects": [good]})
+    assert rc == 0, output
+    compose_before = (root / "ztest-apply-other" / "compose.yml").read_text()
+    broken = dict(good, definition={"name": "ztest-apply-other", "services": {"other": {"image": IMAGE, "ports": ["not a port"]}}})
+    rc, result, output = run_module({"projects": [broken]})
+    assert rc != 0
+    assert "the new compose file is invalid, the old one stays" in result["msg"]
+    assert (root / "ztest-apply-other" / "compose.yml").read_text() == compose_before
+
+    bad = spec(root, "ztest-apply-bad",
+               {"bad": service(health_cmd="echo probe says API_TOKEN=%s is refused; exit 1" % SECRET)},
+               files=[{"path": "secrets.env", "content": "API_TOKEN=%s\n" % SECRET}], wait_timeout=20)
+    bad["definition"]["services"]["bad"]["command"] = ["sh", "-c", "echo booting with %s; sleep infinity" % SECRET]
+    after = spec(root, "ztest-apply-after", {"after": service()}, order=1, depends_on=["ztest-apply-bad"])
+    rc, result, output = run_module({"projects": [bad, good, after]})
+    assert rc != 0
+    assert result["failed_projects"] == ["ztest-apply-bad", "ztest-apply-after"]
+    report = by_name(result)["ztest-apply-bad"]["msg"]
+    assert "container ztest-apply-bad-bad-1 is running (unhealthy)" in report
+    assert "last health probe: probe says API_TOKEN=" in report
+    assert "booting with" in report
+    assert SECRET not in output
+    assert by_name(result)["ztest-apply-after"]["skipped"]
+    assert not by_name(result)["ztest-apply-other"]["failed"]
+    assert docker("ps", "--all", "--quiet", "--filter", "label=com.docker.compose.project=ztest-apply-after") == ""
