@@ -229,8 +229,13 @@ class ProjectApply(object):
     def _predict(self, result, staging, before, changed_files):
         state = self.spec["state"]
         if state == "present":
-            actions = self.engine.dry_run(self.name, staging, self.compose_file)
-            result["actions"] = ["%s %s %s" % a for a in actions]
+            try:
+                actions = ["%s %s %s" % a for a in self.engine.dry_run(self.name, staging, self.compose_file)]
+            except EngineError as exc:
+                # On a fresh host what the project needs (its network, a bind-mount source) may
+                # come from an earlier task that check mode did not run: say so, do not fail.
+                actions = [mask("cannot predict before earlier changes are made: %s" % exc, self.secrets)]
+            result["actions"] = actions
             result["changed"] = bool(changed_files or actions or self.restart)
         else:
             running = [c["name"] for c in before if c["state"] in ("running", "restarting", "paused")]

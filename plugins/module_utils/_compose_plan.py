@@ -115,7 +115,7 @@ def run_ordered(projects, work, workers=4):
                 running[pool.submit(work, by_name[name])] = name
             if not running:
                 continue
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            finished = wait(list(running), return_when=FIRST_COMPLETED).done
             for future in finished:
                 name = running.pop(future)
                 try:

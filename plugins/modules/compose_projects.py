@@ -105,7 +105,6 @@ options:
             description: The file's content. Never logged.
             type: str
             required: true
-            no_log: true
           mode:
             description: The file's mode; default V(0600) for secret files, V(0640) otherwise.
             type: str

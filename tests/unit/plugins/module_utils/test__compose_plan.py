@@ -77,8 +77,7 @@ def test_run_ordered_runs_a_layer_concurrently_and_layers_in_sequence():
 
     results = run_ordered([project("a", 0), project("b", 0), project("c", 1)], work, workers=4)
     assert set(results) == {"a", "b", "c"}
-    starts = [e for e in events[:2]]
-    assert sorted(starts) == [("start", "a"), ("start", "b")], events
+    assert sorted(events[:2]) == [("start", "a"), ("start", "b")], events
     assert events.index(("start", "c")) > max(events.index(("end", "a")), events.index(("end", "b")))
 
 
