@@ -15,6 +15,10 @@ import functools
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import (
+    unit_project_specs,
+    unit_secret_paths,
+)
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
     Catalog,
     CatalogError,
@@ -95,6 +99,22 @@ def compose_project(services, domain, service, environment, network=None, traefi
 
 
 @_catalog_errors_as_filter_errors
+def secret_paths(services, domain, units, network=None):
+    """Vault paths the units read; resolve them once with the platform_secret lookup."""
+    return unit_secret_paths(Catalog.load(services, domain, network), units)
+
+
+@_catalog_errors_as_filter_errors
+def compose_specs(services, domain, units, secrets, project_root, network=None, traefik=None,
+                  state="present", wait_timeout=180):
+    """compose_projects entries for the units that have containers, secrets from {path: value}."""
+    if not isinstance(secrets, dict):
+        raise AnsibleFilterError("compose_specs expects secrets as a mapping of vault paths to values")
+    return unit_project_specs(Catalog.load(services, domain, network), units, secrets, project_root,
+                              traefik=traefik, state=state, wait_timeout=wait_timeout)
+
+
+@_catalog_errors_as_filter_errors
 def health_targets(services, domain, environment=None, service=None, https_port=443):
     return Catalog.load(services, domain).health_targets(environment=environment, service=service,
                                                          https_port=int(https_port))
@@ -125,6 +145,8 @@ class FilterModule(object):
             "service_databases": service_databases,
             "database_settings": database_settings,
             "compose_project": compose_project,
+            "compose_specs": compose_specs,
+            "secret_paths": secret_paths,
             "health_targets": health_targets,
             "platform_networks": platform_networks,
             "env_file": env_file,

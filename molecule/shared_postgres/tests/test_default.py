@@ -179,13 +179,19 @@ def test_scram_only(environment):
 
 
 @pytest.mark.parametrize("environment", ["production", "development"])
-def test_secret_files_are_private(host, environment):
+def test_superuser_password_is_a_private_file_not_environment(host, environment):
     instance = INSTANCES[environment]
-    env_file = host.file(os.path.join(instance["project_dir"], "postgres.env"))
-    assert env_file.mode == 0o600
+    password_file = host.file(os.path.join(instance["project_dir"], "postgres-password"))
+    assert password_file.mode == 0o600
+    assert password_file.content_string == secret(instance, instance["superuser"])
+    assert not host.file(os.path.join(instance["project_dir"], "postgres.env")).exists
     compose = host.file(os.path.join(instance["project_dir"], "compose.yaml")).content_string
-    assert "POSTGRES_PASSWORD" not in compose, "the password belongs in the 0600 env file only"
+    assert "POSTGRES_PASSWORD_FILE" in compose
     assert secret(instance, instance["superuser"]) not in compose
+    # The official image's _FILE contract: nothing of the password in the container's configuration.
+    inspect = subprocess.run(["docker", "inspect", instance["container"]], capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+    assert secret(instance, instance["superuser"]) not in inspect
 
 
 def test_compose_project_is_valid():

@@ -82,7 +82,19 @@ if [ "${1:0:1}" = '-' ]; then
     set -- postgres "$@"
 fi
 
+# As the official image does: the *_FILE secrets are read while still root, so a root-owned 0600
+# file (a compose or swarm secret) works; the values pass to the unprivileged run in the
+# environment of this process only.
+setup_env() {
+    file_env POSTGRES_PASSWORD
+    file_env POSTGRES_USER postgres
+    file_env POSTGRES_DB "$POSTGRES_USER"
+    file_env POSTGRES_INITDB_ARGS
+    : "${POSTGRES_HOST_AUTH_METHOD:=}"
+}
+
 if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
+    setup_env
     mkdir -p "$PGDATA" /var/run/postgresql
     find "$PGDATA" \! -user postgres -exec chown postgres:postgres '{}' +
     chmod 0700 "$PGDATA"
@@ -92,16 +104,14 @@ if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
 fi
 
 if [ "$1" = postgres ]; then
-    file_env POSTGRES_PASSWORD
-    file_env POSTGRES_USER postgres
-    file_env POSTGRES_DB "$POSTGRES_USER"
-    file_env POSTGRES_INITDB_ARGS
-    : "${POSTGRES_HOST_AUTH_METHOD:=}"
+    setup_env
     if [ -s "$PGDATA/PG_VERSION" ]; then
         log "$PGDATA holds a database; skipping initialization"
     else
         init_database
     fi
+    # The server needs none of them; keep the password out of its environment.
+    unset POSTGRES_PASSWORD PGPASSWORD
     # exec keeps postgres as the container's main process, so docker stop reaches it.
     exec "$@"
 fi

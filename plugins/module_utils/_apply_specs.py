@@ -1,0 +1,72 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""compose_projects entries for many catalog units at once, so a layer is one module call.
+
+Secrets arrive resolved, as {vault path: value}; the playbook resolves them with the
+platform_secret lookup (filters cannot call lookups). Private to korczewski.platform.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LAYERS, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import env_file_text
+
+SECRETS_FILE = "secrets.env"
+
+
+def _pairs(units):
+    for unit in units or []:
+        if isinstance(unit, dict):
+            yield unit["service"], unit["environment"]
+        else:
+            yield unit[0], unit[1]
+
+
+def unit_secret_paths(catalog, units):
+    """Vault paths the units' containers and dev servers read, sorted, each once."""
+    paths = set()
+    for service, environment in _pairs(units):
+        unit = catalog.unit(service, environment)
+        if unit["database"]:
+            paths.add(unit["database"]["secret_path"])
+        paths.update(unit["secrets"].values())
+    return sorted(paths)
+
+
+def unit_secret_env(catalog, service, environment, secrets):
+    """The secret environment of one unit: database settings with the password, then its own secrets."""
+    unit = catalog.unit(service, environment)
+    missing = [p for p in ([unit["database"]["secret_path"]] if unit["database"] else []) + list(unit["secrets"].values())
+               if p not in secrets]
+    if missing:
+        raise CatalogError(["%s.%s: no value for the secret(s) %s" % (service, environment, ", ".join(missing))])
+    env = {}
+    if unit["database"]:
+        env.update(catalog.database_settings(service, environment, password=secrets[unit["database"]["secret_path"]]))
+    env.update((name, secrets[path]) for name, path in unit["secrets"].items())
+    return env
+
+
+def unit_project_specs(catalog, units, secrets, project_root, traefik=None, state="present", wait_timeout=180):
+    """One compose_projects entry per unit that has containers, in the given order.
+
+    order is the layer's index, so one call over several layers still brings them up in the
+    catalog's vertical order.
+    """
+    specs = []
+    for service, environment in _pairs(units):
+        unit = catalog.unit(service, environment)
+        if not unit["containers"]:
+            continue
+        definition = catalog.compose_project(service, environment, traefik=traefik, env_file=SECRETS_FILE)
+        files = []
+        if any(SECRETS_FILE in (spec.get("env_file") or []) for spec in definition["services"].values()):
+            files.append({"path": SECRETS_FILE, "content": env_file_text(unit_secret_env(catalog, service, environment, secrets)),
+                          "mode": "0600", "secret": True})
+        specs.append({"name": unit["project"], "project_dir": os.path.join(project_root, unit["project"]),
+                      "definition": definition, "files": files, "order": LAYERS.index(unit["layer"]),
+                      "depends_on": [], "state": state, "wait_timeout": int(wait_timeout)})
+    return specs

@@ -1,0 +1,53 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""compose_projects entries for many units, from the production inventory's catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import (
+    unit_project_specs,
+    unit_secret_paths,
+)
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog import CatalogError, parse_env_file
+
+
+def fake_secrets(paths):
+    return dict((path, "pw-%d-'$x" % index) for index, path in enumerate(paths))
+
+
+def test_every_unit_gets_a_project_with_its_secrets_file_and_layer_order(catalog):
+    units = catalog.units(layer=["applications", "ai_ml", "control"])
+    paths = unit_secret_paths(catalog, units)
+    assert paths == sorted(set(paths))
+    assert "shared-postgres/auth_db" in paths
+    specs = unit_project_specs(catalog, units, fake_secrets(paths), "/srv/projects")
+    by_name = dict((s["name"], s) for s in specs)
+    with_containers = [u["project"] for u in units if catalog.unit(u["service"], u["environment"])["containers"]]
+    assert [s["name"] for s in specs] == with_containers
+    auth = by_name["auth-production"]
+    assert auth["project_dir"] == "/srv/projects/auth-production"
+    assert auth["order"] == 1
+    assert auth["definition"]["services"]["auth-service"]["env_file"] == ["secrets.env"]
+    (secrets_file,) = auth["files"]
+    assert secrets_file["mode"] == "0600" and secrets_file["secret"]
+    env = parse_env_file(secrets_file["content"])
+    assert env["DATABASE_PASSWORD"] == fake_secrets(paths)["shared-postgres/auth_db"]
+    assert "pw-" not in str(auth["definition"])
+    orders = [s["order"] for s in specs]
+    assert orders == sorted(orders) and orders[-1] == 3
+
+
+def test_npm_units_have_no_project(catalog):
+    npm = [u for u in catalog.units() if u["method"] == "npm"]
+    assert npm
+    assert unit_project_specs(catalog, npm, fake_secrets(unit_secret_paths(catalog, npm)), "/p") == []
+
+
+def test_a_missing_secret_is_named(catalog):
+    units = [{"service": "auth", "environment": "production"}]
+    with pytest.raises(CatalogError) as info:
+        unit_project_specs(catalog, units, {}, "/p")
+    assert "shared-postgres/auth_db" in str(info.value)
