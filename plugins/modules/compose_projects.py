@@ -11,7 +11,7 @@ module: compose_projects
 
 short_description: Bring many compose projects to their state in one call, concurrently and in order
 
-version_added: 0.2.0
+version_added: 0.1.0
 
 description:
   - The one apply path of the platform. Writes each project's compose file and extra files

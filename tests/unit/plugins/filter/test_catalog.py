@@ -55,6 +55,8 @@ CATALOG_FILTER_CALLS = {
     "compose_project": ("auth", "production"),
     "health_targets": (),
     "platform_networks": (),
+    "secret_paths": ([{"service": "auth", "environment": "production"}],),
+    "compose_specs": ([{"service": "auth", "environment": "production"}], {}, "/p"),
 }
 
 
@@ -258,3 +260,20 @@ def test_every_filter_has_a_doc_sidecar(name):
     assert "korczewski.platform.%s" % name in doc["EXAMPLES"]
     yaml.safe_load(doc["EXAMPLES"])
     assert "_value" in doc["RETURN"]
+
+
+# ---------------------------------------------------------------- apply filters
+
+
+def test_secret_paths_and_compose_specs_work_together(base_services):
+    units = f("catalog_units")(base_services, DOMAIN, layer="applications")
+    paths = f("secret_paths")(base_services, DOMAIN, units)
+    secrets = dict((path, "value-of-" + path) for path in paths)
+    specs = f("compose_specs")(base_services, DOMAIN, units, secrets, "/srv/projects", state="stopped", wait_timeout="60")
+    assert specs and all(s["state"] == "stopped" and s["wait_timeout"] == 60 and s["order"] == 1 for s in specs)
+    assert any("value-of-" in entry["content"] for s in specs for entry in s["files"])
+
+
+def test_compose_specs_wants_a_mapping_of_secrets(base_services):
+    with pytest.raises(AnsibleFilterError, match="mapping of vault paths"):
+        f("compose_specs")(base_services, DOMAIN, [], ["not", "a", "dict"], "/p")
