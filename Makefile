@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule test clean-state bench-health integration
+.PHONY: help setup testbed site lint sanity unit molecule test clean-state bench-health bench-converge integration
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,3 +49,6 @@ test: testbed lint unit integration molecule ## Everything CI runs: engine + ima
 
 bench-health: setup ## Benchmark: health check and discovery beside a uri loop and a no-op playbook (after make site)
 	VENV=$(VENV) bash benchmarks/health_check.sh
+
+bench-converge: setup ## Benchmark: idempotent, tag and cold site.yml beside plain docker compose (after make site; recreates the containers)
+	VENV=$(VENV) bash benchmarks/converge.sh

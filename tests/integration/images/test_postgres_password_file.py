@@ -73,7 +73,7 @@ def test_password_comes_from_a_root_only_file_and_stays_out_of_the_environment(p
     assert wrong.returncode != 0
     inspect = subprocess.run(["docker", "inspect", PROJECT], capture_output=True, text=True, check=True).stdout
     assert "Zt3st-pg" not in inspect
-    for _ in range(20):
+    for _attempt in range(20):
         environ = subprocess.run(["docker", "exec", PROJECT, "cat", "/proc/1/environ"], capture_output=True, text=True, check=False)
         if environ.returncode == 0:
             break

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# What a converge costs beside what Compose alone costs, side by side in one run on the deployed
+# local platform (`make site` first). Prints a Markdown table and the ratios of the targets:
+#   - idempotent site.yml          <= 3x the floor (no-op playbook + direct `docker compose up -d`
+#                                     of the same rendered projects, one after another)
+#   - site.yml --tags auth         <= 1/4 of the idempotent site.yml
+#   - cold site.yml                <= 1.5x raw `docker compose up -d --wait` of the same projects,
+#                                     one after another, from nothing
+# Cold means every container of the platform's compose projects removed (`docker compose down`:
+# volumes, project files and dev servers kept). The raw cold run goes first, so the platform is
+# left as site.yml deploys it.
+#   bash benchmarks/converge.sh [RUNS]        (make bench-converge; RUNS for the warm rows, default 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-3}"
+VENV="${VENV:-.venv}"
+case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac
+export ANSIBLE_CONFIG="$PWD/ansible.cfg" PATH="$VENV/bin:$PATH"
+INV="${INVENTORY:-inventory/local}"
+LOGS="${BENCH_LOGS:-/tmp/bench-converge}"
+mkdir -p "$LOGS"
+
+# The rendered projects in layer order, as "name<TAB>directory<TAB>compose file" lines: traefik's
+# project lives in traefik_project_dir, every other one in <platform_state_dir>/projects/<name>.
+expression="{{ platform_services | korczewski.platform.catalog_units(platform_domain) | rejectattr('method', 'equalto', 'npm')"
+expression+=" | map(attribute='project') | join(' ') }} {{ platform_state_dir }}"
+projects=$(ansible -i "$INV" localhost -o -m ansible.builtin.debug -a "{\"msg\": \"$expression\"}" 2>/dev/null \
+  | sed -n 's/.*"msg": *"\([^"]*\)".*/\1/p')
+state_dir=${projects##* }
+list=""
+for name in ${projects% *}; do
+  dir="$state_dir/projects/$name"
+  if [ "$name" = traefik-production ]; then dir="$state_dir/traefik"; fi
+  file=""
+  for candidate in compose.yml compose.yaml; do
+    if [ -f "$dir/$candidate" ]; then file="$dir/$candidate"; break; fi
+  done
+  [ -n "$file" ] || { echo "no compose file for $name in $dir: deploy the platform first (make site)" >&2; exit 1; }
+  list+="$name"$'\t'"$dir"$'\t'"$file"$'\n'
+done
+count=$(printf '%s' "$list" | grep -c .)
+
+compose_each() {  # up arguments...: every project, one after another, in layer order
+  while IFS=$'\t' read -r name dir file; do
+    [ -n "$name" ] || continue
+    docker compose --project-name "$name" --project-directory "$dir" --file "$file" up "$@" --remove-orphans
+  done <<< "$list"
+}
+down_all() {  # containers and project networks only; volumes, files and dev servers stay
+  printf '%s' "$list" | tac | while IFS=$'\t' read -r name dir file; do
+    [ -n "$name" ] || continue
+    docker compose --project-name "$name" down --timeout 30
+  done
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+measure() {  # label runs command...: median seconds; the last run's output stays in $LOGS/<label>.log
+  local label="$1" runs="$2"; shift 2
+  local times=() t0 t1
+  for _ in $(seq "$runs"); do
+    t0=$(date +%s.%N)
+    "$@" > "$LOGS/$label.log" 2>&1 || { echo "FAILED: $label (see $LOGS/$label.log)" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    times+=("$(awk "BEGIN {print $t1 - $t0}")")
+  done
+  printf '%s\n' "${times[@]}" | median
+}
+changed() { awk '/unreachable=/ {for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) {split($i, kv, "="); s += kv[2]}} END {print s + 0}' "$LOGS/$1.log"; }
+
+noop=$(measure noop "$RUNS" ansible-playbook -i "$INV" benchmarks/playbooks/noop.yml)
+direct=$(measure direct "$RUNS" compose_each --detach)
+site=$(measure site "$RUNS" ansible-playbook -i "$INV" site.yml)
+site_changed=$(changed site)
+auth=$(measure auth "$RUNS" ansible-playbook -i "$INV" site.yml --tags auth)
+down_all > "$LOGS/down-raw.log" 2>&1
+raw_cold=$(measure raw-cold 1 compose_each --detach --wait)
+down_all > "$LOGS/down-site.log" 2>&1
+site_cold=$(measure site-cold 1 ansible-playbook -i "$INV" site.yml)
+
+calc() { awk "BEGIN {print $*}"; }
+floor=$(calc "$noop + $direct")
+verdict() { awk "BEGIN {print ($1) ? \"within\" : \"OVER\"}"; }
+printf '\n| measurement (%s projects; warm rows: median of %s) | seconds |\n|---|---|\n' "$count" "$RUNS"
+printf '| no-op playbook (ansible start-up) | %.2f |\n' "$noop"
+printf '| direct `docker compose up -d` of the same projects, one after another | %.2f |\n' "$direct"
+printf '| floor = no-op + direct | %.2f |\n' "$floor"
+printf '| idempotent `site.yml` (changed=%s) | %.2f |\n' "$site_changed" "$site"
+printf '| `site.yml --tags auth` | %.2f |\n' "$auth"
+printf '| raw `docker compose up -d --wait`, one after another, containers removed | %.2f |\n' "$raw_cold"
+printf '| cold `site.yml`, containers removed (volumes and files kept) | %.2f |\n' "$site_cold"
+printf '\n- idempotent site.yml / floor: %.1fx (target <= 3x: %s)\n' "$(calc "$site / $floor")" "$(verdict "$site <= 3 * $floor")"
+printf -- '- --tags auth / idempotent site.yml: %.2f (target <= 0.25: %s)\n' "$(calc "$auth / $site")" "$(verdict "$auth <= 0.25 * $site")"
+printf -- '- cold site.yml / raw compose: %.2fx (target <= 1.5x: %s)\n' "$(calc "$site_cold / $raw_cold")" "$(verdict "$site_cold <= 1.5 * $raw_cold")"
+[ "$site_changed" = 0 ] || printf -- '- NOTE: the idempotent site.yml reported changed=%s (see %s/site.log)\n' "$site_changed" "$LOGS"
