@@ -151,9 +151,11 @@ class ProjectApply(object):
         self.secrets = set()
         self.wanted = {}
         self.secret_paths = set()
-        if spec["state"] != "absent":
+        # Stopping needs no definition: without one the files stay as they are.
+        self.stop_only = spec["state"] == "stopped" and not spec.get("definition")
+        if spec["state"] != "absent" and not self.stop_only:
             self.wanted[self.compose_file] = (render_definition(spec["definition"]), int(spec["compose_mode"], 8))
-        for entry in spec["files"]:
+        for entry in [] if self.stop_only else spec["files"]:
             path = check_relative_path(entry["path"])
             mode = entry["mode"] or ("0600" if entry["secret"] else "0640")
             self.wanted[path] = (entry["content"], int(mode, 8))
@@ -185,7 +187,7 @@ class ProjectApply(object):
         result["containers_before"] = snapshot(before)
         staging = None
         try:
-            if changed_files or self.check_mode:
+            if (changed_files or self.check_mode) and not self.stop_only:
                 staging = self._stage()
                 error = self.engine.validate(self.name, staging, self.compose_file)
                 if error:

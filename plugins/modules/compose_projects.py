@@ -75,7 +75,8 @@ options:
           - The compose project as a mapping, for example the output of the
             C(korczewski.platform.compose_project) filter. Relative paths in it resolve against
             O(projects[].project_dir).
-          - Required unless O(projects[].state=absent).
+          - Required when O(projects[].state=present). Without it, V(stopped) only stops the
+            project's containers and leaves its files alone.
         type: dict
       compose_file:
         description: File name of the compose file inside O(projects[].project_dir).
@@ -294,8 +295,8 @@ def main():
     projects = module.params['projects']
     errors = []
     for spec in projects:
-        if spec['state'] != 'absent' and not spec['definition']:
-            errors.append("project %s needs a definition unless its state is absent" % spec['name'])
+        if spec['state'] == 'present' and not spec['definition']:
+            errors.append("project %s needs a definition to be present" % spec['name'])
         for entry in spec['files']:
             if entry['secret']:
                 # Each value of a secret env file is masked too, not only the whole file.

@@ -168,9 +168,19 @@ def test_apply_is_idempotent_ordered_and_check_mode_reads_the_new_file(root):
     assert container_id("ztest-apply-db-db-1") == db_id
     assert app["restarted"] and app["changed"]
 
-    rc, result, output = run_module({"projects": [dict(p, state="stopped") for p in rotated]})
+    # Stopping needs no definition (stop_all.yml): the containers stop, the files stay as they are.
+    compose_text = (root / "ztest-apply-db" / "compose.yml").read_text()
+    stop = [{"name": p["name"], "project_dir": p["project_dir"], "state": "stopped", "order": 1 - p.get("order", 0)} for p in rotated]
+    rc, result, output = run_module({"projects": stop}, "--check")
+    assert rc == 0 and result["changed"], output
+    assert docker("inspect", "--format", "{{.State.Status}}", "ztest-apply-app-app-1") == "running"
+    rc, result, output = run_module({"projects": stop})
     assert rc == 0 and result["changed"], output
     assert docker("inspect", "--format", "{{.State.Status}}", "ztest-apply-app-app-1") == "exited"
+    assert docker("inspect", "--format", "{{.State.Status}}", "ztest-apply-db-db-1") == "exited"
+    assert (root / "ztest-apply-db" / "compose.yml").read_text() == compose_text
+    rc, result, output = run_module({"projects": stop})
+    assert rc == 0 and not result["changed"], output
 
     rc, result, output = run_module({"projects": [dict(p, state="absent") for p in rotated]})
     assert rc == 0 and result["changed"], output
