@@ -25,6 +25,7 @@ from __future__ import annotations
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_derive import Derivations
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
     CONTAINER_METHODS,
+    DATABASE_PORT,
     DATABASE_SUPERUSER,
     DEFAULT_NETWORK,
     ENVIRONMENTS,
@@ -58,7 +59,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import
 )
 
 __all__ = [
-    "CONTAINER_METHODS", "DATABASE_SUPERUSER", "DEFAULT_NETWORK", "ENVIRONMENTS", "LABEL_ENVIRONMENT", "LABEL_LAYER",
+    "CONTAINER_METHODS", "DATABASE_PORT", "DATABASE_SUPERUSER", "DEFAULT_NETWORK", "ENVIRONMENTS", "LABEL_ENVIRONMENT", "LABEL_LAYER",
     "LABEL_PREFIX", "LABEL_SERVICE", "LABEL_UNIT", "LAYERS", "METHODS", "PROVIDES",
     "Catalog", "CatalogError", "Container", "Environment", "LocalServer", "Publish", "Route", "Service",
     "env_file_text", "env_value", "parse_env_file",

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
     CONTAINER_METHODS,
+    DATABASE_PORT,
     DATABASE_SUPERUSER,
     LABEL_ENVIRONMENT,
     LABEL_LAYER,
@@ -140,7 +141,7 @@ class Derivations(object):
                 "databases": [dict(db, secret_path=database_secret_path(container, db["name"]))
                               for db in self.databases(environment) if db["server"] == container]}
 
-    def database_settings(self, service, environment, password=None, port=5432):
+    def database_settings(self, service, environment, password=None, port=DATABASE_PORT):
         """Connection settings for one environment. The password only appears where one is given."""
         svc = self.service(service)
         env = self.environment(service, environment)
@@ -185,12 +186,19 @@ class Derivations(object):
                 elif cont.publish and cont.health_path:
                     target.update(url="http://127.0.0.1:%d%s" % (cont.publish[0].host, cont.health_path),
                                   kind="http")
+                elif svc.provides == "database":
+                    # A database server is probed by Docker's state and a TCP connect to its port.
+                    target["port"] = DATABASE_PORT
+                if cont.health_conditions:
+                    target["conditions"] = list(cont.health_conditions)
                 targets.append(target)
             for server in env.servers:
                 target = {"service": svc.name, "environment": env.name, "name": server.name, "kind": "tcp",
                           "port": server.port}
                 if server.health_path:
                     target.update(kind="http", url="http://127.0.0.1:%d%s" % (server.port, server.health_path))
+                if server.health_conditions:
+                    target["conditions"] = list(server.health_conditions)
                 targets.append(target)
         return targets
 

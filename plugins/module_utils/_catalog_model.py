@@ -33,6 +33,8 @@ DB_IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 # The one default of the production network's name; every filter and role falls back to it.
 DEFAULT_NETWORK = "platform"
+# The port the catalog's database servers (PostgreSQL) listen on inside their network.
+DATABASE_PORT = 5432
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 # The database server's superuser (POSTGRES_USER). Application owner roles end in _user, so they
@@ -81,6 +83,7 @@ class Container:
     publish: list = field(default_factory=list)
     route: Route = None
     health_path: str = None
+    health_conditions: list = field(default_factory=list)
     healthcheck: dict = None
     env: dict = field(default_factory=dict)
     secret_env: list = field(default_factory=list)
@@ -101,6 +104,7 @@ class LocalServer:
     health_path: str = None
     env: dict = field(default_factory=dict)
     index: int = 0  # position in the catalog's local_servers list, for error paths
+    health_conditions: list = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +119,7 @@ class Environment:
     script: str = "dev"
     port: int = None
     health_path: str = None
+    health_conditions: list = field(default_factory=list)
     local_servers: list = field(default_factory=list)
     env: dict = field(default_factory=dict)
     secret_env: list = field(default_factory=list)
@@ -130,7 +135,8 @@ class Environment:
     def servers(self):
         """Local dev servers: an npm environment is one, named after its service; hybrid lists its own."""
         if self.method == "npm":
-            return [LocalServer(self.service, self.source, self.script, self.port, self.health_path)]
+            return [LocalServer(self.service, self.source, self.script, self.port, self.health_path,
+                                health_conditions=list(self.health_conditions))]
         return list(self.local_servers)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.korczewski.platform.plugins.module_utils._health_conditions import parse_conditions
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
     COMPOSE_SERVICE_RE,
     CONTAINER_NAME_RE,
@@ -167,13 +168,27 @@ class Checker(object):
         if value is None:
             return None
         if isinstance(value, dict):
-            self.mapping(value, path, ("path",))
+            self.mapping(value, path, ("path", "conditions"))
             value = value.get("path")
             path += ".path"
         if not isinstance(value, str) or not value.startswith("/"):
             self.error(path, "health path must be a string starting with '/', got %r" % (value,))
             return None
         return value
+
+
+def health_conditions(chk, value, path):
+    """Extra conditions a service adds to its health probe (``health: {path, conditions}``), in
+    korczewski.platform.service_health's grammar, checked here so a typo fails validation."""
+    if not isinstance(value, dict) or value.get("conditions") is None:
+        return []
+    path += ".conditions"
+    texts = [text for i, text in enumerate(chk.seq(value.get("conditions"), path))
+             if chk.string(text, "%s[%d]" % (path, i))]
+    dummy, errors = parse_conditions(texts)
+    for error in errors:
+        chk.error(path, error)
+    return texts if not errors else []
 
 
 def parse_domain(chk, domain):
@@ -241,6 +256,7 @@ def parse_environment(chk, service, name, raw, path):
     env.env = chk.env(raw.get("env"), path + ".env")
     env.secret_env = chk.names(raw.get("secret_env"), path + ".secret_env")
     env.health_path = chk.health_path(raw.get("health"), path + ".health")
+    env.health_conditions = health_conditions(chk, raw.get("health"), path + ".health")
     env.use_production_database = chk.boolean(raw.get("use_production_database"), path + ".use_production_database")
     env.database_server = chk.string(raw.get("database_server"), path + ".database_server")
     if raw.get("port") is not None:
@@ -350,6 +366,7 @@ def parse_container(chk, raw, path):
             cont.publish.append(pub)
     cont.route = parse_route(chk, raw, path, cont.port)
     cont.health_path = chk.health_path(raw.get("health"), path + ".health")
+    cont.health_conditions = health_conditions(chk, raw.get("health"), path + ".health")
     hc = raw.get("healthcheck")
     if hc is not None and chk.mapping(hc, path + ".healthcheck") is not None:
         if not isinstance(hc.get("test"), (list, str)):
@@ -385,4 +402,5 @@ def parse_local_server(chk, raw, path):
         return None
     return LocalServer(name=name, source=source, script=chk.string(raw.get("script"), path + ".script") or "dev",
                        port=port, health_path=chk.health_path(raw.get("health"), path + ".health"),
-                       env=chk.env(raw.get("env"), path + ".env"))
+                       env=chk.env(raw.get("env"), path + ".env"),
+                       health_conditions=health_conditions(chk, raw.get("health"), path + ".health"))

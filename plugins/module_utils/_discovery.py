@@ -25,6 +25,7 @@ import time
 from urllib.parse import urlsplit
 
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+    DATABASE_PORT,
     LABEL_ENVIRONMENT,
     LABEL_SERVICE,
 )
@@ -45,7 +46,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._docker_api im
 
 DEFAULT_STATE_DIR = "~/.local/state/korczewski-platform/npm"
 LABEL_PROJECT = "com.docker.compose.project"
-DATABASE_PORT = 5432
+
 _TCP_LISTEN = "0A"
 _TCP_ESTABLISHED = "01"
 _GONE_STATES = ("Z", "X", "x")

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import calendar
 import http.client
-import json
 import os
 import socket
 import ssl
 import time
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
+
+from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
 
 MAX_BODY = 1 << 20
 DOCKER_SOCKET = "/var/run/docker.sock"
@@ -185,49 +186,20 @@ def certificate_not_after(der):
     return float(calendar.timegm(stamp))
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout):
-        http.client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self.unix_path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-
 def inspect_container(name, docker_socket=DOCKER_SOCKET, timeout=5.0):
-    """Docker's view of one container, read from the Engine API on its unix socket.
-
-    The path carries no API version: every engine answers unversioned paths at its own version,
-    and the fields read here are the same from API 1.25 to today's.
-    """
+    """Docker's view of one container, read from the Engine API on its unix socket (the same
+    client discovery uses)."""
     result = {"state": None, "health": None, "ip": None, "network_mode": None, "error": None}
-    conn = _UnixConnection(docker_socket, timeout)
+    docker = DockerAPI("unix://" + docker_socket, timeout=timeout)
     try:
-        conn.request("GET", "/containers/%s/json" % quote(name, safe=""))
-        response = conn.getresponse()
-        payload = response.read()
-    except (OSError, http.client.HTTPException) as exc:
-        result["error"] = "cannot reach Docker at %s: %s" % (docker_socket, _describe(exc))
+        data = docker.inspect(name)
+    except DockerError as exc:
+        result["error"] = str(exc)
         return result
     finally:
-        conn.close()
-    if response.status == 404:
+        docker.close()
+    if data is None:
         result["error"] = "no container named %r" % name
-        return result
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        data = {}
-    if response.status != 200:
-        result["error"] = "Docker answered %d for container %r: %s" % (
-            response.status, name, data.get("message", "") if isinstance(data, dict) else "")
         return result
     state = data.get("State") or {}
     result["state"] = state.get("Status")

@@ -55,7 +55,7 @@ PLAYBOOK = """\
         app_service_server: "{{ ztest_server }}"
         app_service_name: ztest
         app_service_environment: development
-        app_service_secret_env: {}
+        __app_service_secret_env: {}
         app_service_wait_timeout: 60
 """
 
@@ -104,7 +104,8 @@ def run(workdir, source, state="present", **extra):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_FORCE_COLOR="0")
     extra_vars = dict(extra, app_service_state=state, platform_state_dir=os.path.join(workdir["path"], "state"),
-                      ztest_server={"name": SERVER, "source": source, "script": "dev", "port": PORT, "env": {}})
+                      ztest_server={"name": SERVER, "source": source, "script": "dev", "port": PORT,
+                                    "env": {"SERVICE_NAME": "ztest", "PLATFORM_ENVIRONMENT": "development"}})
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", os.path.join(REPO_ROOT, "inventory/local/hosts.yml"),
                            "-e", json.dumps(extra_vars), os.path.join(workdir["path"], "play.yml")],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)

@@ -270,4 +270,4 @@ def test_unreachable_docker_socket_is_an_error(tmp_path):
     [result] = check([{"name": "c", "kind": "container", "container": "ztest-x"}],
                      docker_socket=str(tmp_path / "no.sock"))
     assert result["ok"] is False
-    assert result["error"].startswith("cannot reach Docker at %s: " % (tmp_path / "no.sock"))
+    assert result["error"].startswith("cannot reach the Docker engine at unix://%s: " % (tmp_path / "no.sock"))

@@ -588,3 +588,17 @@ def test_local_servers_get_the_same_identity_variables_as_containers(mutate):
     assert webui["env"] == {"SERVICE_NAME": "vllm-rag", "PLATFORM_ENVIRONMENT": "development"}
     container_env = catalog.compose_project("l2p", "development")["services"]["l2p-backend-dev"]["environment"]
     assert (container_env["SERVICE_NAME"], container_env["PLATFORM_ENVIRONMENT"]) == ("l2p", "development")
+
+
+def test_health_targets_carry_the_catalog_conditions(mutate):
+    catalog = load(mutate, setting("auth.environments.production.containers.0.health",
+                                   {"path": "/health", "conditions": ["[BODY].status == ok", "[RESPONSE_TIME] < 500"]}))
+    [target] = catalog.health_targets(environment="production", service="auth")
+    assert target["url"].endswith("/health")
+    assert target["conditions"] == ["[BODY].status == ok", "[RESPONSE_TIME] < 500"]
+
+
+def test_database_servers_are_probed_on_their_port(catalog):
+    [target] = catalog.health_targets(environment="production", service="shared-postgres")
+    assert target == {"service": "shared-postgres", "environment": "production", "name": "shared-postgres",
+                      "kind": "container", "container": "shared-postgres", "port": 5432}
