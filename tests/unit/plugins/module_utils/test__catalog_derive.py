@@ -596,4 +596,3 @@ def test_health_targets_carry_the_catalog_conditions(mutate):
     [target] = catalog.health_targets(environment="production", service="auth")
     assert target["url"].endswith("/health")
     assert target["conditions"] == ["[BODY].status == ok", "[RESPONSE_TIME] < 500"]
-
