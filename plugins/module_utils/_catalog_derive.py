@@ -186,9 +186,6 @@ class Derivations(object):
                 elif cont.publish and cont.health_path:
                     target.update(url="http://127.0.0.1:%d%s" % (cont.publish[0].host, cont.health_path),
                                   kind="http")
-                elif svc.provides == "database":
-                    # A database server is probed by Docker's state and a TCP connect to its port.
-                    target["port"] = DATABASE_PORT
                 if cont.health_conditions:
                     target["conditions"] = list(cont.health_conditions)
                 targets.append(target)

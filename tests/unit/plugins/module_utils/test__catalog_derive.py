@@ -596,9 +596,3 @@ def test_health_targets_carry_the_catalog_conditions(mutate):
     [target] = catalog.health_targets(environment="production", service="auth")
     assert target["url"].endswith("/health")
     assert target["conditions"] == ["[BODY].status == ok", "[RESPONSE_TIME] < 500"]
-
-
-def test_database_servers_are_probed_on_their_port(catalog):
-    [target] = catalog.health_targets(environment="production", service="shared-postgres")
-    assert target == {"service": "shared-postgres", "environment": "production", "name": "shared-postgres",
-                      "kind": "container", "container": "shared-postgres", "port": 5432}
