@@ -22,7 +22,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from health_servers import SERVICE_HOST, Server, free_port, write_pki  # noqa: E402
+from health_servers import SERVICE_HOST, free_port  # noqa: E402
 
 from ansible_collections.korczewski.platform.plugins.module_utils._health import (  # noqa: E402
     normalize_endpoints,
@@ -32,25 +32,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils._health_probes
     DOCKER_SOCKET,
     ssl_context,
 )
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return write_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def http_server():
-    server = Server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def https_server(pki):
-    server = Server(tls=pki)
-    yield server
-    server.stop()
 
 
 def check(raw_endpoints, context=None, **options):

@@ -19,7 +19,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from health_servers import SERVICE_HOST, Server, free_port, write_pki  # noqa: E402
+from health_servers import SERVICE_HOST, free_port  # noqa: E402
 
 REPO_ROOT = str(Path(__file__).resolve().parents[4])
 BIN = os.path.dirname(sys.executable)
@@ -31,25 +31,6 @@ def _tool(name):
 
 
 pytestmark = pytest.mark.skipif(_tool("ansible") is None, reason="needs the ansible CLI")
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return write_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def http_server():
-    server = Server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def https_server(pki):
-    server = Server(tls=pki)
-    yield server
-    server.stop()
 
 
 def _env():
