@@ -57,18 +57,8 @@ down_all() {  # containers and project networks only; volumes, files and dev ser
   done
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-measure() {  # label runs command...: median seconds; the last run's output stays in $LOGS/<label>.log
-  local label="$1" runs="$2"; shift 2
-  local times=() t0 t1
-  for _ in $(seq "$runs"); do
-    t0=$(date +%s.%N)
-    "$@" > "$LOGS/$label.log" 2>&1 || { echo "FAILED: $label (see $LOGS/$label.log)" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    times+=("$(awk "BEGIN {print $t1 - $t0}")")
-  done
-  printf '%s\n' "${times[@]}" | median
-}
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 changed() { awk '/unreachable=/ {for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) {split($i, kv, "="); s += kv[2]}} END {print s + 0}' "$LOGS/$1.log"; }
 
 noop=$(measure noop "$RUNS" ansible-playbook -i "$INV" benchmarks/playbooks/noop.yml)
@@ -81,7 +71,6 @@ raw_cold=$(measure raw-cold 1 compose_each --detach --wait)
 down_all > "$LOGS/down-site.log" 2>&1
 site_cold=$(measure site-cold 1 ansible-playbook -i "$INV" site.yml)
 
-calc() { awk "BEGIN {print $*}"; }
 floor=$(calc "$noop + $direct")
 verdict() { awk "BEGIN {print ($1) ? \"within\" : \"OVER\"}"; }
 printf '\n| measurement (%s projects; warm rows: median of %s) | seconds |\n|---|---|\n' "$count" "$RUNS"

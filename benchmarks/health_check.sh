@@ -38,26 +38,16 @@ extra='{"health_extra_endpoints": [
   {"name": "slow-1", "kind": "http", "url": "http://127.0.0.1:47901/slow"},
   {"name": "slow-2", "kind": "http", "url": "http://127.0.0.1:47902/slow"}]}'
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-measure() {  # label, then the command; prints the median seconds
-  local label="$1"; shift
-  local times=()
-  for _ in $(seq "$RUNS"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" > "/tmp/bench-$label.log" 2>&1 || { echo "FAILED: $label (see /tmp/bench-$label.log)" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    times+=("$(awk "BEGIN {print $t1 - $t0}")")
-  done
-  printf '%s\n' "${times[@]}" | median
-}
+LOGS="${BENCH_LOGS:-/tmp/bench-health}"
+mkdir -p "$LOGS"
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 
-noop=$(measure noop ansible-playbook -i "$INV" benchmarks/playbooks/noop.yml)
-health=$(measure health ansible-playbook -i "$INV" playbooks/health_check.yml -e "$extra")
-uri=$(measure uri ansible-playbook -i "$INV" benchmarks/playbooks/health_uri_loop.yml -e "$extra")
-discovery=$(measure discovery ansible-playbook -i "$INV" benchmarks/playbooks/discovery.yml)
+noop=$(measure noop "$RUNS" ansible-playbook -i "$INV" benchmarks/playbooks/noop.yml)
+health=$(measure health "$RUNS" ansible-playbook -i "$INV" playbooks/health_check.yml -e "$extra")
+uri=$(measure uri "$RUNS" ansible-playbook -i "$INV" benchmarks/playbooks/health_uri_loop.yml -e "$extra")
+discovery=$(measure discovery "$RUNS" ansible-playbook -i "$INV" benchmarks/playbooks/discovery.yml)
 
-calc() { awk "BEGIN {print $*}"; }
 budget=$(calc "$noop + 1.5")
 printf '\n| measurement (median of %s) | seconds |\n|---|---|\n' "$RUNS"
 printf '| no-op playbook (ansible start-up) | %.2f |\n' "$noop"
