@@ -64,6 +64,16 @@ class ComposeEngine(object):
         rc, out, err = self._run(self._project(name, directory, compose_file) + ["config", "--quiet"])
         return None if rc == 0 else (err or out).strip()
 
+    def missing_networks(self, names):
+        """The names of those networks the engine does not have; one CLI call for all."""
+        if not names:
+            return []
+        rc, out, err = self._run(["network", "ls", "--format", "{{.Name}}"])
+        if rc != 0:
+            raise EngineError("docker network ls failed: %s" % err.strip())
+        present = set(out.split())
+        return [name for name in names if name not in present]
+
     def containers(self, name):
         # Without --file compose finds the project by its label, orphans included.
         rc, out, err = self._run(["compose", "--project-name", name, "ps", "--all", "--format", "json"])

@@ -73,6 +73,24 @@ def _find_cycle(graph):
     return None
 
 
+def external_networks(projects):
+    """Names of the external networks the projects that stay (present or stopped) join: they are
+    created by the docker_engine role, never by a project, so they must exist before any up."""
+    names = set()
+    for spec in projects:
+        if spec.get("state", "present") == "absent" or not spec.get("definition"):
+            continue
+        for key, network in (spec["definition"].get("networks") or {}).items():
+            if isinstance(network, dict) and network.get("external"):
+                names.add(network.get("name") or key)
+    return sorted(names)
+
+
+def missing_networks_message(missing):
+    return ("Docker network(s) %s do not exist. The docker_engine role creates the catalog's networks: "
+            "run playbooks/docker_engine.yml (or make testbed) first." % ", ".join(missing))
+
+
 def execution_order(projects):
     """Names in a sequential order that respects prerequisites (list order breaks ties)."""
     prereq = prerequisites(projects)

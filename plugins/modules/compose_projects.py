@@ -26,6 +26,8 @@ description:
   - A project that does not become healthy fails with a report naming each container that is not
     healthy, its state and health, the output of its last health probe and its last log lines,
     with secret-looking values and the values of secret files masked.
+  - The external networks the projects join are created by the docker_engine role; when one is
+    missing the module fails naming it before any project changes.
   - C(changed) per project comes from what really changed, files (content or mode) and containers
     (created, removed, recreated, started or stopped, by C(docker compose ps)).
   - The compose file is written as JSON, which is YAML, the same way on every run.
@@ -255,8 +257,15 @@ failed_projects:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, ProjectApply
-from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import PlanError, prerequisites, run_ordered, secret_values
+from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, EngineError, ProjectApply
+from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import (
+    PlanError,
+    external_networks,
+    missing_networks_message,
+    prerequisites,
+    run_ordered,
+    secret_values,
+)
 
 FILE_OPTIONS = dict(
     path=dict(type='str', required=True),
@@ -312,6 +321,12 @@ def main():
         module.fail_json(msg="; ".join(errors))
 
     engine = ENGINES[module.params['engine']](docker=module.params['docker_cli'], log_lines=module.params['log_lines'])
+    try:
+        missing = engine.missing_networks(external_networks(projects))
+    except EngineError as exc:
+        module.fail_json(msg=str(exc))
+    if missing:
+        module.fail_json(msg=missing_networks_message(missing), missing_networks=missing)
     restart = set(module.params['restart'])
 
     def work(spec):

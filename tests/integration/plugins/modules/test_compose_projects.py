@@ -216,3 +216,15 @@ def test_invalid_file_keeps_the_old_one_and_unhealthy_project_is_reported(root):
     assert by_name(result)["ztest-apply-after"]["skipped"]
     assert not by_name(result)["ztest-apply-other"]["failed"]
     assert docker("ps", "--all", "--quiet", "--filter", "label=com.docker.compose.project=ztest-apply-after") == ""
+
+
+def test_a_missing_external_network_fails_before_any_project_changes(root):
+    services = {"app": service()}
+    wanted = spec(root, "ztest-apply-app", services)
+    wanted["definition"]["networks"] = {"ztest-no-such-network": {"name": "ztest-no-such-network", "external": True}}
+    services["app"]["networks"] = ["ztest-no-such-network"]
+    rc, result, output = run_module({"projects": [wanted]})
+    assert rc != 0, output
+    assert result["missing_networks"] == ["ztest-no-such-network"]
+    assert "Docker network(s) ztest-no-such-network do not exist" in result["msg"]
+    assert not (root / "ztest-apply-app").exists()

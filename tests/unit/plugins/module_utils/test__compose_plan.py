@@ -14,9 +14,11 @@ from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan 
     HIDDEN,
     PlanError,
     execution_order,
+    external_networks,
     failure_report,
     file_changes,
     mask,
+    missing_networks_message,
     masked_secret_file,
     not_converged,
     parse_dry_run,
@@ -230,3 +232,19 @@ def test_failure_report_names_containers_probe_and_masked_logs():
     assert "container auth-worker is exited exit code 3" in report
     assert "topsecret" not in report and "s3cret!" not in report
     assert "    starting" in report
+
+
+def test_external_networks_of_the_projects_that_stay():
+    def project(name, networks, state="present"):
+        return {"name": name, "state": state, "definition": {"name": name, "services": {}, "networks": networks}}
+    projects = [
+        project("a", {"platform": {"name": "platform", "external": True}}),
+        project("b", {"dev": {"name": "platform-dev", "external": True}, "inner": {}}, state="stopped"),
+        project("c", {"gone": {"name": "gone-net", "external": True}}, state="absent"),
+        project("d", {"platform": {"external": True}}),
+        {"name": "e", "state": "stopped", "definition": None},
+    ]
+    assert external_networks(projects) == ["platform", "platform-dev"]
+    message = missing_networks_message(["platform-dev"])
+    assert message.startswith("Docker network(s) platform-dev do not exist.")
+    assert "docker_engine" in message
