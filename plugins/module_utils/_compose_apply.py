@@ -268,7 +268,8 @@ class ProjectApply(object):
             error = self.engine.stop(self.name, timeout)
         after = self.engine.containers(self.name)
         result["recreated"] = recreated(result["containers_before"], snapshot(after))
-        if not error and self.restart and state == "present" and not result["recreated"]:
+        restart = self.restart or bool(set(changed_files) & set(self.spec.get("restart_on_change") or []))
+        if not error and restart and before and state == "present" and not result["recreated"]:
             # A container (re)created in this run already read its configuration.
             result["restarted"] = True
             error = self.engine.restart(self.name, self.dir, self.compose_file, timeout)

@@ -119,6 +119,14 @@ options:
         description: Layer order; every project of a lower order finishes before this one starts.
         type: int
         default: 0
+      restart_on_change:
+        description:
+          - Paths among O(projects[].files) that the containers read only when they start, such as a
+            static configuration or a certificate. When one of them changed, the project's containers are
+            restarted (and waited for) after they converge, unless this call created or recreated them.
+        type: list
+        elements: str
+        default: []
       depends_on:
         description: Names of projects in the list that must come up first; if one fails, this one is skipped.
         type: list
@@ -232,7 +240,7 @@ projects:
       type: str
       returned: when up ran
     restarted:
-      description: Whether the project's containers were restarted (O(restart)).
+      description: Whether the project's containers were restarted (O(restart) or O(projects[].restart_on_change)).
       type: bool
     recreated:
       description: Containers created or recreated in this call.
@@ -283,6 +291,7 @@ PROJECT_OPTIONS = dict(
     directory_mode=dict(type='str', default='0750'),
     files=dict(type='list', elements='dict', default=[], options=FILE_OPTIONS),
     order=dict(type='int', default=0),
+    restart_on_change=dict(type='list', elements='str', default=[]),
     depends_on=dict(type='list', elements='str', default=[]),
     state=dict(type='str', default='present', choices=['present', 'stopped', 'absent']),
     wait_timeout=dict(type='int', default=180),
@@ -310,6 +319,11 @@ def main():
             if entry['secret']:
                 # Each value of a secret env file is masked too, not only the whole file.
                 module.no_log_values.update(secret_values(entry['content']))
+    for spec in projects:
+        stray = sorted(set(spec['restart_on_change']) - set(entry['path'] for entry in spec['files']))
+        if stray:
+            errors.append("project %s: restart_on_change names paths that are not in its files: %s"
+                          % (spec['name'], ", ".join(stray)))
     unknown = sorted(set(module.params['restart']) - set(p['name'] for p in projects))
     if unknown:
         errors.append("restart names projects that are not in the list: %s" % ", ".join(unknown))

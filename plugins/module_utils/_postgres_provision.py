@@ -1,0 +1,197 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a database server must hold for its applications, and the SQL that makes it so.
+
+The plan is a pure function of the server's state (STATE_SQL's answer) and of which passwords
+logged in; the runner executes psql in the server container through the docker CLI. Passwords
+reach psql as a psql variable on stdin or in the exec's environment, never on a command line.
+Private to korczewski.platform; standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+# Read-only; prints one JSON document. psql variable `spec`: [{"name": database, "owner": role}].
+STATE_SQL = r"""
+SELECT json_build_object(
+  'databases', coalesce((
+    SELECT json_agg(json_build_object(
+      'name', w.name,
+      'owner', w.owner,
+      'role_exists', r.oid IS NOT NULL,
+      'role_login', coalesce(r.rolcanlogin, false),
+      'role_attrs_ok', coalesce(r.rolcanlogin AND NOT (r.rolsuper OR r.rolcreatedb OR r.rolcreaterole
+                                OR r.rolreplication OR r.rolbypassrls), false),
+      'db_exists', d.oid IS NOT NULL,
+      'db_owner_ok', coalesce(d.datdba = r.oid, false),
+      'public_connect', coalesce(has_database_privilege('public', d.oid, 'CONNECT'), false),
+      'owner_connect', CASE WHEN d.oid IS NULL OR r.oid IS NULL THEN false
+                            ELSE has_database_privilege(r.oid, d.oid, 'CONNECT') END,
+      'foreign_connect', coalesce((
+        SELECT json_agg(o.owner ORDER BY o.owner)
+        FROM json_to_recordset(:'spec'::json) AS o(name text, owner text)
+        JOIN pg_roles ro ON ro.rolname = o.owner
+        WHERE o.owner <> w.owner AND d.oid IS NOT NULL AND NOT ro.rolsuper
+          AND has_database_privilege(ro.oid, d.oid, 'CONNECT')), '[]'::json)
+    ) ORDER BY w.name)
+    FROM json_to_recordset(:'spec'::json) AS w(name text, owner text)
+    LEFT JOIN pg_roles r ON r.rolname = w.owner
+    LEFT JOIN pg_database d ON d.datname = w.name), '[]'::json),
+  'maintenance_public_connect', coalesce((
+    SELECT json_agg(datname ORDER BY datname) FROM pg_database
+    WHERE datname IN ('postgres', 'template1') AND has_database_privilege('public', oid, 'CONNECT')),
+    '[]'::json)
+);
+"""
+
+# Statements that set a password must never reach the server log.
+QUIET = """\\set ON_ERROR_STOP on
+SET log_statement = 'none';
+SET log_min_error_statement = 'panic';
+SET log_min_duration_statement = -1;
+"""
+
+DATABASE_SQL = r"""
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') AS create_role \gset
+\if :create_role
+CREATE ROLE :"role" WITH LOGIN;
+\endif
+ALTER ROLE :"role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+%(password)s
+SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') AS create_db \gset
+\if :create_db
+CREATE DATABASE :"db" WITH OWNER :"role";
+\endif
+ALTER DATABASE :"db" OWNER TO :"role";
+REVOKE CONNECT ON DATABASE :"db" FROM PUBLIC;
+GRANT CONNECT ON DATABASE :"db" TO :"role";
+%(revokes)s
+"""
+
+
+class ProvisionError(Exception):
+    pass
+
+
+def psql_literal_variable(name, value):
+    """`\\set name '...'`: psql meta-command arguments in single quotes take C-like escapes; the
+    SQL then uses :'name', which psql sends as a properly escaped literal."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+    return "\\set %s '%s'\n" % (name, escaped)
+
+
+def quote_ident(name):
+    return '"%s"' % name.replace('"', '""')
+
+
+def database_script(item, password):
+    """The psql script that converges one database and its owner (psql variables db and role)."""
+    set_password = ""
+    if item["set_password"]:
+        set_password = "ALTER ROLE :\"role\" WITH PASSWORD :'pw' VALID UNTIL 'infinity';"
+    revokes = "\n".join('REVOKE CONNECT ON DATABASE :"db" FROM %s;' % quote_ident(other)
+                        for other in item["foreign_connect"])
+    return QUIET + psql_literal_variable("pw", password) + DATABASE_SQL % {"password": set_password, "revokes": revokes}
+
+
+def superuser_script(password):
+    return QUIET + psql_literal_variable("pw", password) + "ALTER ROLE :\"role\" WITH PASSWORD :'pw';\n"
+
+
+def plan(state, password_ok):
+    """Per wanted database: whether its owner's password must be set and whether anything of it
+    must be converged. state: STATE_SQL's answer; password_ok: names whose owner logged in."""
+    result = []
+    for db in state["databases"]:
+        set_password = db["name"] not in password_ok
+        apply = set_password or not (db["role_attrs_ok"] and db["db_exists"] and db["db_owner_ok"]
+                                     and db["owner_connect"] and not db["public_connect"]) \
+            or len(db["foreign_connect"]) > 0
+        reasons = []
+        if not db["role_exists"]:
+            reasons.append("role missing")
+        elif not db["role_attrs_ok"]:
+            reasons.append("role attributes differ")
+        if not db["db_exists"]:
+            reasons.append("database missing")
+        elif not db["db_owner_ok"]:
+            reasons.append("owner differs")
+        if db["db_exists"] and db["public_connect"]:
+            reasons.append("PUBLIC may connect")
+        if db["foreign_connect"]:
+            reasons.append("other owners may connect: %s" % ", ".join(db["foreign_connect"]))
+        if set_password and db["role_exists"]:
+            reasons.append("password differs from the vault")
+        result.append({"name": db["name"], "owner": db["owner"], "set_password": set_password,
+                       "apply": apply, "foreign_connect": list(db["foreign_connect"]), "reasons": reasons})
+    return result
+
+
+def needs_login_check(db):
+    return db["role_login"] and db["db_exists"] and db["owner_connect"]
+
+
+class PsqlRunner(object):
+    """psql inside the server container as the postgres OS user, through `docker exec`."""
+
+    def __init__(self, container, docker="docker", timeout=60):
+        self.container = container
+        self.docker = docker
+        self.timeout = timeout
+
+    def _exec(self, psql_args, stdin=None, env=None):
+        argv = [self.docker, "exec", "-i", "--user", "postgres"]
+        # `--env NAME` without a value passes the client's value: it never shows in a process list.
+        for name in sorted(env or {}):
+            argv += ["--env", name]
+        argv += [self.container, "psql", "-X", "-q", "-A", "-t"] + psql_args
+        environ = dict(os.environ)
+        environ.update(env or {})
+        try:
+            proc = subprocess.run(argv, input=stdin or "", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=environ, timeout=self.timeout, check=False, universal_newlines=True)
+        except subprocess.TimeoutExpired:
+            raise ProvisionError("psql in %s timed out after %ss" % (self.container, self.timeout))
+        except OSError as exc:
+            raise ProvisionError("cannot run %s: %s" % (self.docker, exc))
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def state(self, databases):
+        spec = json.dumps([{"name": d["name"], "owner": d["owner"]} for d in databases])
+        rc, out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", "postgres", "-v", "spec=" + spec, "-f", "-"],
+                                  stdin=STATE_SQL)
+        if rc != 0:
+            raise ProvisionError("reading the state of %s failed: %s" % (self.container, err.strip()))
+        try:
+            return json.loads(out)
+        except ValueError:
+            raise ProvisionError("the state of %s is not JSON: %r" % (self.container, out[:200]))
+
+    def password_works(self, user, database, password):
+        """Whether `user` logs in over TCP (SCRAM, as applications do) with `password`."""
+        rc, _out, err = self._exec(["-w", "-h", "127.0.0.1", "-U", user, "-d", database, "-c", "SELECT 1"],
+                                   env={"PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"})
+        if rc == 0:
+            return True
+        if "password authentication failed" in err:
+            return False
+        raise ProvisionError("logging in to %s as %s failed for another reason than the password: %s"
+                             % (self.container, user, err.strip()))
+
+    def run_script(self, script, variables, what):
+        args = ["-d", "postgres"]
+        for name, value in variables:
+            args += ["-v", "%s=%s" % (name, value)]
+        rc, _out, err = self._exec(args + ["-f", "-"], stdin=script)
+        if rc != 0:
+            raise ProvisionError("%s on %s failed: %s" % (what, self.container, err.strip()))
+
+    def revoke_public_connect(self, database):
+        rc, _out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c",
+                                    "REVOKE CONNECT ON DATABASE %s FROM PUBLIC" % quote_ident(database)])
+        if rc != 0:
+            raise ProvisionError("revoking CONNECT on %s failed: %s" % (database, err.strip()))

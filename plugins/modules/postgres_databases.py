@@ -1,0 +1,205 @@
+#!/usr/bin/python
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: postgres_databases
+short_description: Converge a database server's application databases, owner roles and superuser password in one call
+version_added: 0.3.0
+author: korczewski.platform developers
+description:
+  - Reads what the PostgreSQL server in O(container) holds for the wanted databases with one
+    read-only query, logs in over TCP (SCRAM, as applications do) as each owner and as the
+    superuser with the vault's passwords, all at once, and changes only what differs, so
+    C(changed) is honest.
+  - Each database is owned by its own login role without other privileges; C(PUBLIC) and the
+    other owners lose C(CONNECT) on it; its owner keeps it.
+  - Passwords reach psql on standard input or through the exec's environment, never on a command
+    line; the statements that set them are kept out of the server log.
+  - Runs psql inside the container as the C(postgres) OS user through C(docker exec), so the
+    server needs no published port.
+attributes:
+  check_mode:
+    support: full
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    details: The state query and the login checks run in check mode too; they change nothing.
+  diff_mode:
+    support: none
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  platform:
+    support: full
+    platforms: posix
+    description: Target OS/families that can be operated against.
+options:
+  container:
+    description: Name of the running database server container.
+    type: str
+    required: true
+  databases:
+    description: The application databases this call converges; other databases are left alone.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Database name.
+        type: str
+        required: true
+      owner:
+        description: The login role that owns the database.
+        type: str
+        required: true
+      password:
+        description: The owner's password (from the vault or the credential store).
+        type: str
+        required: true
+  superuser:
+    description: The server's superuser role.
+    type: str
+    default: postgres
+  superuser_password:
+    description:
+      - When given, the superuser's password is kept equal to it (the image reads its password only
+        when it initialises an empty data directory).
+    type: str
+  restrict_maintenance_databases:
+    description: Revoke C(CONNECT) on C(postgres) and C(template1) from C(PUBLIC).
+    type: bool
+    default: false
+  docker_cli:
+    description: The C(docker) executable.
+    type: str
+    default: docker
+seealso:
+  - module: korczewski.platform.compose_projects
+"""
+
+EXAMPLES = r"""
+- name: Keep the production server's application databases and superuser password as the vault says
+  korczewski.platform.postgres_databases:
+    container: shared-postgres
+    superuser_password: "{{ lookup('korczewski.platform.platform_secret', 'shared-postgres/superuser') }}"
+    databases:
+      - name: auth_db
+        owner: auth_user
+        password: "{{ lookup('korczewski.platform.platform_secret', 'auth/production/database') }}"
+    restrict_maintenance_databases: true
+"""
+
+RETURN = r"""
+databases:
+  description: One entry per wanted database, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Database name.
+      type: str
+    owner:
+      description: Owner role.
+      type: str
+    changed:
+      description: Whether the database or its owner was (or would be) converged.
+      type: bool
+    reasons:
+      description: What differed, such as C(database missing) or C(password differs from the vault).
+      type: list
+      elements: str
+superuser_changed:
+  description: Whether the superuser's password was (or would be) set.
+  returned: always
+  type: bool
+maintenance_revoked:
+  description: Maintenance databases whose C(CONNECT) was (or would be) revoked from C(PUBLIC).
+  returned: always
+  type: list
+  elements: str
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.korczewski.platform.plugins.module_utils._postgres_provision import (
+    ProvisionError,
+    PsqlRunner,
+    database_script,
+    needs_login_check,
+    plan,
+    superuser_script,
+)
+
+DATABASE_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    owner=dict(type='str', required=True),
+    password=dict(type='str', required=True, no_log=True),
+)
+
+
+def converge(module, runner):
+    params = module.params
+    wanted = params['databases']
+    passwords = dict((d['name'], d['password']) for d in wanted)
+    state = runner.state(wanted)
+    checks = [db for db in state['databases'] if needs_login_check(db)]
+
+    # Every login at once: each is a docker exec plus a TCP connection, most of their time is waiting.
+    with ThreadPoolExecutor(max_workers=max(1, len(checks) + 1)) as pool:
+        superuser = None
+        if params['superuser_password'] is not None:
+            superuser = pool.submit(runner.password_works, params['superuser'], 'postgres', params['superuser_password'])
+        logins = dict((db['name'], pool.submit(runner.password_works, db['owner'], db['name'], passwords[db['name']]))
+                      for db in checks)
+        password_ok = set(name for name, future in logins.items() if future.result())
+        superuser_changed = superuser is not None and not superuser.result()
+
+    steps = plan(state, password_ok)
+    revoke = state['maintenance_public_connect'] if params['restrict_maintenance_databases'] else []
+    if not module.check_mode:
+        if superuser_changed:
+            runner.run_script(superuser_script(params['superuser_password']), [('role', params['superuser'])],
+                              'setting the superuser password')
+        for step in steps:
+            if step['apply']:
+                runner.run_script(database_script(step, passwords[step['name']]),
+                                  [('db', step['name']), ('role', step['owner'])],
+                                  'converging %s' % step['name'])
+        for database in revoke:
+            runner.revoke_public_connect(database)
+
+    databases = [dict(name=s['name'], owner=s['owner'], changed=s['apply'], reasons=s['reasons']) for s in steps]
+    changed = superuser_changed or bool(revoke) or any(s['apply'] for s in steps)
+    return dict(changed=changed, databases=databases, superuser_changed=superuser_changed,
+                maintenance_revoked=list(revoke))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            container=dict(type='str', required=True),
+            databases=dict(type='list', elements='dict', default=[], options=DATABASE_OPTIONS),
+            superuser=dict(type='str', default='postgres'),
+            superuser_password=dict(type='str', no_log=True),
+            restrict_maintenance_databases=dict(type='bool', default=False),
+            docker_cli=dict(type='str', default='docker'),
+        ),
+        supports_check_mode=True,
+    )
+    names = [d['name'] for d in module.params['databases']]
+    duplicates = sorted(set(n for n in names if names.count(n) > 1))
+    if duplicates:
+        module.fail_json(msg="databases lists %s more than once" % ", ".join(duplicates))
+    runner = PsqlRunner(module.params['container'], docker=module.params['docker_cli'])
+    try:
+        result = converge(module, runner)
+    except ProvisionError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
