@@ -16,6 +16,8 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import (
+    unit_dev_secret_envs,
+    unit_local_servers,
     unit_project_specs,
     unit_secret_paths,
 )
@@ -115,6 +117,20 @@ def compose_specs(services, domain, units, secrets, project_root, network=None, 
 
 
 @_catalog_errors_as_filter_errors
+def local_servers(services, domain, units, network=None):
+    """The units' local dev servers (catalog entries), so one task runs them all."""
+    return unit_local_servers(Catalog.load(services, domain, network), units)
+
+
+@_catalog_errors_as_filter_errors
+def dev_secret_envs(services, domain, units, secrets, network=None):
+    """{server name: secret environment} for the units' dev servers, secrets from {path: value}."""
+    if not isinstance(secrets, dict):
+        raise AnsibleFilterError("dev_secret_envs expects secrets as a mapping of vault paths to values")
+    return unit_dev_secret_envs(Catalog.load(services, domain, network), units, secrets)
+
+
+@_catalog_errors_as_filter_errors
 def health_targets(services, domain, environment=None, service=None, https_port=443):
     return Catalog.load(services, domain).health_targets(environment=environment, service=service,
                                                          https_port=int(https_port))
@@ -147,6 +163,8 @@ class FilterModule(object):
             "compose_project": compose_project,
             "compose_specs": compose_specs,
             "secret_paths": secret_paths,
+            "local_servers": local_servers,
+            "dev_secret_envs": dev_secret_envs,
             "health_targets": health_targets,
             "platform_networks": platform_networks,
             "env_file": env_file,

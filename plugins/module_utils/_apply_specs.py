@@ -50,6 +50,25 @@ def unit_secret_env(catalog, service, environment, secrets):
     return env
 
 
+def unit_local_servers(catalog, units):
+    """The local dev servers of the units, in the given order."""
+    servers = []
+    for service, environment in _pairs(units):
+        servers.extend(catalog.unit(service, environment)["local_servers"])
+    return servers
+
+
+def unit_dev_secret_envs(catalog, units, secrets):
+    """{server name: secret environment} for the units' local dev servers: a server gets its unit's."""
+    envs = {}
+    for service, environment in _pairs(units):
+        unit = catalog.unit(service, environment)
+        if unit["local_servers"]:
+            env = unit_secret_env(catalog, service, environment, secrets)
+            envs.update((server["name"], env) for server in unit["local_servers"])
+    return envs
+
+
 def unit_project_specs(catalog, units, secrets, project_root, traefik=None, state="present", wait_timeout=180):
     """One compose_projects entry per unit that has containers, in the given order.
 

@@ -45,17 +45,16 @@ PLAYBOOK = """\
         name: korczewski.platform.app_service
         tasks_from: dev_user
       vars:
-        app_service_server: "{{ ztest_server }}"
+        app_service_servers: ["{{ ztest_server }}"]
 
     - name: Bring it to its state
       ansible.builtin.include_role:
         name: korczewski.platform.app_service
         tasks_from: local_servers
       vars:
-        app_service_server: "{{ ztest_server }}"
+        app_service_servers: ["{{ ztest_server }}"]
         app_service_name: ztest
         app_service_environment: development
-        __app_service_secret_env: {}
         app_service_wait_timeout: 60
 """
 
