@@ -167,6 +167,9 @@ class ProjectApply(object):
             self.wanted[self.compose_file] = (render_definition(spec["definition"]), int(spec["compose_mode"], 8))
         for entry in [] if self.stop_only else spec["files"]:
             path = check_relative_path(entry["path"])
+            if entry.get("state", "present") == "absent":
+                self.wanted[path] = None
+                continue
             mode = entry["mode"] or ("0600" if entry["secret"] else "0640")
             self.wanted[path] = (entry["content"], int(mode, 8))
             if entry["secret"]:
@@ -224,7 +227,10 @@ class ProjectApply(object):
             if not os.path.isdir(self.dir):
                 os.makedirs(self.dir, int(self.spec["directory_mode"], 8))
             staging = tempfile.mkdtemp(prefix=".staging-", dir=self.dir)
-        for path, (content, mode) in self.wanted.items():
+        for path, wanted in self.wanted.items():
+            if wanted is None:
+                continue
+            content, mode = wanted
             target = os.path.join(staging, path)
             if not os.path.isdir(os.path.dirname(target)):
                 os.makedirs(os.path.dirname(target), 0o750)
@@ -234,8 +240,14 @@ class ProjectApply(object):
     def _install(self, staging, changed_files):
         for path in changed_files:
             target = os.path.join(self.dir, path)
+            if self.wanted[path] is None:
+                if os.path.lexists(target):
+                    os.remove(target)
+                continue
             if not os.path.isdir(os.path.dirname(target)):
-                os.makedirs(os.path.dirname(target), 0o750)
+                # A file others may read (one a container's non-root user reads through a bind
+                # mount) needs a directory they can enter.
+                os.makedirs(os.path.dirname(target), 0o755 if self.wanted[path][1] & 0o004 else 0o750)
             os.replace(os.path.join(staging, path), target)
 
     def _predict(self, result, staging, before, changed_files):
@@ -308,7 +320,7 @@ class ProjectApply(object):
         for path in sorted(self.wanted):
             old = existing.get(path)
             old_text = old[0] if old else None
-            new_text = self.wanted[path][0]
+            new_text = self.wanted[path][0] if self.wanted[path] else ""
             if path in self.secret_paths:
                 before, after = masked_secret_file(old_text), masked_secret_file(new_text, old_text)
             else:
@@ -316,6 +328,7 @@ class ProjectApply(object):
             if old != self.wanted[path]:
                 mode_old = "%04o" % old[1] if old else "absent"
                 diffs.append({"before_header": "%s (%s)" % (os.path.join(self.dir, path), mode_old),
-                              "after_header": "%s (%04o)" % (os.path.join(self.dir, path), self.wanted[path][1]),
+                              "after_header": "%s (%s)" % (os.path.join(self.dir, path),
+                                                           "%04o" % self.wanted[path][1] if self.wanted[path] else "absent"),
                               "before": before, "after": after})
         return diffs

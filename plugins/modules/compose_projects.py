@@ -105,9 +105,16 @@ options:
             type: str
             required: true
           content:
-            description: The file's content. Never logged.
+            description: The file's content. Never logged. Required when O(projects[].files[].state=present).
             type: str
-            required: true
+          state:
+            description:
+              - V(absent) removes the file (a configuration that was switched off). A directory the module
+                creates for a file is V(0755) when the file is readable by others (a container's non-root
+                user reads it through a bind mount), V(0750) otherwise.
+            type: str
+            default: present
+            choices: [present, absent]
           mode:
             description: The file's mode; default V(0600) for secret files, V(0640) otherwise.
             type: str
@@ -277,7 +284,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan 
 
 FILE_OPTIONS = dict(
     path=dict(type='str', required=True),
-    content=dict(type='str', required=True, no_log=True),
+    content=dict(type='str', no_log=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
     mode=dict(type='str'),
     secret=dict(type='bool', default=True),
 )
@@ -316,7 +324,10 @@ def main():
         if spec['state'] == 'present' and not spec['definition']:
             errors.append("project %s needs a definition to be present" % spec['name'])
         for entry in spec['files']:
-            if entry['secret']:
+            if entry['state'] == 'present' and entry['content'] is None:
+                errors.append("project %s: file %s needs a content to be present" % (spec['name'], entry['path']))
+                continue
+            if entry['secret'] and entry['content']:
                 # Each value of a secret env file is masked too, not only the whole file.
                 module.no_log_values.update(secret_values(entry['content']))
     for spec in projects:

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: dev_accounts
 short_description: Find the account that runs each local dev server, refuse root, prepare its state directory
-version_added: 0.3.0
+version_added: 0.1.0
 author: korczewski.platform developers
 description:
   - Development servers never run as root. Each server in O(servers) runs as O(user) when it is

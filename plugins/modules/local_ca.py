@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: local_ca
 short_description: Keep a local CA and a wildcard certificate signed by it, in one call
-version_added: 0.3.0
+version_added: 0.1.0
 author: korczewski.platform developers
 description:
   - Keeps an ECDSA (P-384) certificate authority and an ECDSA (P-256) server certificate for

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: postgres_databases
 short_description: Converge a database server's application databases, owner roles and superuser password in one call
-version_added: 0.3.0
+version_added: 0.1.0
 author: korczewski.platform developers
 description:
   - Reads what the PostgreSQL server in O(container) holds for the wanted databases with one

@@ -57,6 +57,8 @@ CATALOG_FILTER_CALLS = {
     "platform_networks": (),
     "secret_paths": ([{"service": "auth", "environment": "production"}],),
     "compose_specs": ([{"service": "auth", "environment": "production"}], {}, "/p"),
+    "local_servers": ([{"service": "auth", "environment": "development"}],),
+    "dev_secret_envs": ([{"service": "auth", "environment": "development"}], {}),
 }
 
 
@@ -272,6 +274,25 @@ def test_secret_paths_and_compose_specs_work_together(base_services):
     specs = f("compose_specs")(base_services, DOMAIN, units, secrets, "/srv/projects", state="stopped", wait_timeout="60")
     assert specs and all(s["state"] == "stopped" and s["wait_timeout"] == 60 and s["order"] == 1 for s in specs)
     assert any("value-of-" in entry["content"] for s in specs for entry in s["files"])
+
+
+def test_local_servers_and_their_secret_environments_by_name(base_services):
+    units = f("catalog_units")(base_services, DOMAIN, environment="development")
+    servers = f("local_servers")(base_services, DOMAIN, units)
+    names = [s["name"] for s in servers]
+    assert len(names) == len(set(names)) and "auth" in " ".join(names)
+    paths = f("secret_paths")(base_services, DOMAIN, units)
+    secrets = dict((path, "value-of-" + path) for path in paths)
+    envs = f("dev_secret_envs")(base_services, DOMAIN, units, secrets)
+    assert sorted(envs) == sorted(names)
+    auth = [s["name"] for s in servers if s["env"].get("SERVICE_NAME") == "auth"][0]
+    assert "value-of-" in envs[auth]["DATABASE_URL"]
+    # Secrets stay out of the server entries that a task loops over.
+    assert not any("value-of-" in str(s) for s in servers)
+    with pytest.raises(AnsibleFilterError, match="no value for the secret"):
+        f("dev_secret_envs")(base_services, DOMAIN, units, {})
+    with pytest.raises(AnsibleFilterError, match="mapping of vault paths"):
+        f("dev_secret_envs")(base_services, DOMAIN, units, [])
 
 
 def test_compose_specs_wants_a_mapping_of_secrets(base_services):
