@@ -9,7 +9,8 @@ DOCUMENTATION = r"""
 module: dev_accounts
 short_description: Find the account that runs each local dev server, refuse root, prepare its state directory
 version_added: 0.1.0
-author: korczewski.platform developers
+author:
+  - korczewski.platform developers (@korczewski)
 description:
   - Development servers never run as root. Each server in O(servers) runs as O(user) when it is
     set, otherwise as the owner of its source directory (the directory a link points to).
@@ -20,8 +21,8 @@ description:
     directory C(<state_dir>/<account>) (owned by the account, mode 0700), and lets other accounts
     pass through the parent of O(state_dir) (C(o+x), no listing) when a server runs as an account
     other than the one this module runs as.
-  - Returns, per server, what the tasks that start or stop it need: the account, whether they must
-    switch to it (C(become)), its state directory and the Python interpreter to use there.
+  - Returns, per server, what the tasks that start or stop it need, namely the account, whether they
+    must switch to it (C(become)), its state directory and the Python interpreter to use there.
 attributes:
   check_mode:
     support: full

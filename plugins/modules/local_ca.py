@@ -9,7 +9,8 @@ DOCUMENTATION = r"""
 module: local_ca
 short_description: Keep a local CA and a wildcard certificate signed by it, in one call
 version_added: 0.1.0
-author: korczewski.platform developers
+author:
+  - korczewski.platform developers (@korczewski)
 description:
   - Keeps an ECDSA (P-384) certificate authority and an ECDSA (P-256) server certificate for
     O(domain) and C(*.<domain>) signed by it, for a proxy that terminates TLS where no public CA can

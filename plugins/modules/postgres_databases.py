@@ -9,7 +9,8 @@ DOCUMENTATION = r"""
 module: postgres_databases
 short_description: Converge a database server's application databases, owner roles and superuser password in one call
 version_added: 0.1.0
-author: korczewski.platform developers
+author:
+  - korczewski.platform developers (@korczewski)
 description:
   - Reads what the PostgreSQL server in O(container) holds for the wanted databases with one
     read-only query, logs in over TCP (SCRAM, as applications do) as each owner and as the
