@@ -5,14 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 INVENTORY ?= inventory/local
-SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
+SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service named_roles
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule test clean-state bench-health bench-converge integration
+.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test clean-state bench-health bench-converge integration
 
 help: ## List the targets
-	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -44,6 +44,9 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 	  $(BIN)/molecule test -s $$s; \
 	  echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
+
+molecule-changed: ## The Molecule scenarios of what changed since the merge base with main, and why (BASE=<branch> to compare with another)
+	ORDER="$(SCENARIOS)" MAKE="$(MAKE)" bash scripts/molecule_changed.sh
 
 test: testbed lint unit integration molecule ## Everything CI runs: engine + images, lint, sanity, unit and integration tests, Molecule scenarios
 
