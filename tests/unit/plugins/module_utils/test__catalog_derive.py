@@ -619,3 +619,73 @@ def test_health_targets_carry_the_catalog_conditions(mutate):
     [target] = catalog.health_targets(environment="production", service="auth")
     assert target["url"].endswith("/health")
     assert target["conditions"] == ["[BODY].status == ok", "[RESPONSE_TIME] < 500"]
+
+
+# ---------------------------------------------------------------- model serving
+
+
+def test_vllm_args_follow_the_image_entrypoint_and_keep_the_key_off_the_command_line(catalog):
+    spec = catalog.compose_project("vllm-rag", "production", env_file="secrets.env")["services"]["vllm-rag"]
+    assert spec["command"][:2] == ["--model", "Qwen/Qwen2.5-7B-Instruct"]
+    assert spec["command"][spec["command"].index("--max-model-len") + 1] == "16384"  # numbers become strings
+    assert "--api-key" not in spec["command"]
+    assert spec["shm_size"] == "16g"
+    assert spec["env_file"] == ["secrets.env"]
+    assert spec["volumes"] == ["vllm-rag-models:/root/.cache/huggingface"]
+
+
+@pytest.mark.parametrize("command, args, expected", [
+    (None, ["--port", 8000], ["--port", "8000"]),
+    (["serve", "m"], ["--x", 1.5], ["serve", "m", "--x", "1.5"]),
+    ("serve 'my model'", ["--x"], ["serve", "my model", "--x"]),
+    ("node server.js", None, "node server.js"),
+])
+def test_command_and_args(mutate, command, args, expected):
+    mutations = []
+    for key, value in (("command", command), ("args", args)):
+        if value is not None:
+            mutations.append(setting("dashboard.environments.production.containers.0." + key, value))
+    spec = load(mutate, *mutations).compose_project("dashboard", "production")["services"]["vllm-dashboard"]
+    assert spec["command"] == expected
+
+
+def test_start_period_replaces_the_grace_period_of_the_derived_and_the_catalog_healthcheck(mutate):
+    catalog = load(mutate, setting("auth.environments.production.containers.0.start_period", "15m"),
+                   setting("vllm-rag.environments.production.containers.2.start_period", 90))
+    auth = catalog.compose_project("auth", "production")["services"]["auth-service"]["healthcheck"]
+    assert auth["start_period"] == "15m" and "curl" in auth["test"][1]
+    qdrant = catalog.compose_project("vllm-rag", "production")["services"]["qdrant-rag"]["healthcheck"]
+    assert qdrant == {"test": ["CMD", "true"], "interval": "10s", "start_period": "90s"}
+
+
+def test_healthcheck_override_for_images_without_curl(production_services, production_host):
+    catalog = Catalog.load(production_services, DOMAIN, **production_host)
+    check = catalog.compose_project("vllm-rag", "production")["services"]["qdrant-rag"]["healthcheck"]
+    assert check["test"][:3] == ["CMD", "bash", "-c"]
+    assert "/dev/tcp/127.0.0.1/6333" in check["test"][3] and "GET /readyz" in check["test"][3]
+    assert "curl" not in str(check) and "wget" not in str(check)
+    # The derived default is still curl or wget.
+    webui = catalog.compose_project("vllm-rag", "production")["services"]["open-webui-rag"]["healthcheck"]
+    assert "curl -fsS" in webui["test"][1] and "wget -q" in webui["test"][1]
+
+
+def test_ipc_is_rendered(mutate):
+    catalog = load(mutate, {"op": "delete", "path": "vllm-rag.environments.production.containers.1.shm_size"},
+                   setting("vllm-rag.environments.production.containers.1.ipc", "host"))
+    spec = catalog.compose_project("vllm-rag", "production")["services"]["vllm-rag"]
+    assert spec["ipc"] == "host" and "shm_size" not in spec
+
+
+def test_wait_timeout_covers_the_slowest_start_period(catalog, mutate):
+    # vllm-rag: 20m grace, then 5 retries of 5s interval and 4s timeout, plus 30s.
+    assert catalog.wait_timeout("vllm-rag", "production") == 1200 + 45 + 30
+    assert catalog.wait_timeout("vllm-rag", "production", minimum=3600) == 3600
+    # The derived default: 60s grace period.
+    assert catalog.wait_timeout("auth", "production") == 60 + 45 + 30
+    # No healthcheck at all: only the minimum.
+    assert catalog.wait_timeout("shared-postgres", "production", minimum=7) == 7
+    # A catalog healthcheck without timings waits as long as Docker's defaults allow.
+    assert catalog.wait_timeout("vllm-rag", "development") >= 0
+    slow = load(mutate, setting("vllm-rag.environments.production.containers.2.healthcheck",
+                                {"test": ["CMD", "true"], "start_period": "1h"}))
+    assert slow.wait_timeout("vllm-rag", "production") == 3600 + 3 * 60 + 30
