@@ -79,7 +79,9 @@ def _vllm_rag_variation(services):
     qdrant = _named(production, "qdrant-rag")
     del qdrant["health"]
     qdrant["healthcheck"] = {"test": ["CMD", "true"], "interval": "10s"}
-    _named(production, "rag-ingest-engine")["depends_on"] = ["qdrant-rag", "postgres-rag"]
+    for container in production:
+        if "depends_on" in container:
+            container["depends_on"] = [d for d in container["depends_on"] if d != "infinity-embeddings"]
     development = environments["development"]
     for name in ("qdrant-dev", "infinity-dev"):
         container = _named(development["containers"], name)
