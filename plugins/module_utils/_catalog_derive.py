@@ -240,9 +240,14 @@ class Derivations(object):
         network = self.network_for(environment)
         project = {"name": env.project, "services": {}, "networks": {
             network: {"name": network, "external": True}}}
+        internal = self.internal_network(service, environment)
+        if internal:
+            project["networks"]["internal"] = {"name": internal}
         volumes = {}
         for cont in env.containers:
-            spec = {"container_name": cont.name, "restart": "unless-stopped", "networks": [network]}
+            networks = [network] if self._on_shared_network(svc, env, cont) else []
+            spec = {"container_name": cont.name, "restart": "unless-stopped",
+                    "networks": networks + (["internal"] if internal else [])}
             if cont.replicas > 1:
                 # Docker forbids one fixed container name for several replicas.
                 del spec["container_name"]
@@ -296,6 +301,24 @@ class Derivations(object):
         return project
 
     @staticmethod
+    def _on_shared_network(svc, env, cont):
+        """Whether a container joins the environment's shared network: always in development and
+        infrastructure; in production only what Traefik routes or what logs in to the shared
+        database server. The rest (a stack's vector store, embeddings, own database) stays on
+        its unit's internal network, where no other unit and no Traefik router reaches it."""
+        if env.name != "production" or svc.layer == "infrastructure":
+            return True
+        return cont.route is not None or bool(svc.database and cont.database)
+
+    def internal_network(self, service, environment):
+        """Name of the unit's own network, when some of its containers stay off the shared one."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        if all(self._on_shared_network(svc, env, c) for c in env.containers):
+            return None
+        return "%s-internal" % env.project
+
+    @staticmethod
     def _command(cont):
         """command replaces the image's command; args follow it, or alone are the arguments of
         the image's entrypoint (vllm/vllm-openai's entrypoint is the server)."""
@@ -341,6 +364,7 @@ class Derivations(object):
         return {
             "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
             "project": env.project, "network": self.network_for(environment),
+            "internal_network": self.internal_network(service, environment),
             "hostname": self.hostname(env), "profile": env.profile,
             "containers": [c.name for c in env.containers],
             "container_specs": [self._container_spec(env, cont, database) for cont in env.containers],

@@ -689,3 +689,19 @@ def test_wait_timeout_covers_the_slowest_start_period(catalog, mutate):
     slow = load(mutate, setting("vllm-rag.environments.production.containers.2.healthcheck",
                                 {"test": ["CMD", "true"], "start_period": "1h"}))
     assert slow.wait_timeout("vllm-rag", "production") == 3600 + 3 * 60 + 30
+
+
+def test_stack_members_nobody_routes_stay_on_the_units_internal_network(catalog):
+    project = catalog.compose_project("vllm-rag", "production")
+    assert project["networks"] == {"platform": {"name": "platform", "external": True},
+                                   "internal": {"name": "vllm-rag-production-internal"}}
+    networks = {name: spec["networks"] for name, spec in project["services"].items()}
+    assert networks == {"open-webui-rag": ["platform", "internal"], "vllm-rag": ["platform", "internal"],
+                        "qdrant-rag": ["internal"], "postgres-rag": ["internal"], "rag-ingest-engine": ["internal"]}
+    assert catalog.unit("vllm-rag", "production")["internal_network"] == "vllm-rag-production-internal"
+    # Units whose containers are all routed or use the shared database keep the one shared network.
+    for service, environment in (("l2p", "production"), ("auth", "production"), ("shared-postgres", "production"),
+                                 ("vllm-rag", "development")):
+        project = catalog.compose_project(service, environment)
+        assert "internal" not in project["networks"], service
+        assert catalog.unit(service, environment)["internal_network"] is None
