@@ -199,4 +199,3 @@ def test_stack_internals_are_unreachable_from_the_host_and_the_shared_network(na
     probe = helpers.docker("run", "--rm", "--network", FACTS["vllm_internal_network"], "local/debian:bookworm", "bash", "-c",
                            "timeout 5 bash -c 'exec 3<>/dev/tcp/%s/%d'" % (name, port), check=False, timeout=60)
     assert probe.returncode == 0, probe.stderr
-

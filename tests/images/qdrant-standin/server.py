@@ -32,7 +32,7 @@ def error_body(_status: int, message: str) -> dict:
 def presented_key(request) -> str:
     key = request.headers.get("api-key")
     if key is None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        scheme, dummy, token = request.headers.get("Authorization", "").partition(" ")
         key = token if scheme.lower() == "bearer" else ""
     return key
 
