@@ -111,14 +111,14 @@ def stack(images):
         run("vllm", images["vllm"], "--model", "standin/model", "--served-model-name", "zt-chat", "--port", "8000",
             env={"VLLM_API_KEY": VLLM_KEY}, publish=(PORTS["vllm"], 8000))
         qdrant = run("qdrant", images["qdrant"], env={"QDRANT__SERVICE__API_KEY": QDRANT_KEY}, publish=(PORTS["qdrant"], 6333))
-        run("infinity", "local/infinity-standin:1", "v2", "--model-id", "zt/embed", "--port", "7997")
+        infinity = run("infinity", "local/infinity-standin:1", "v2", "--model-id", "zt/embed", "--port", "7997")
         postgres = run("postgres", "local/postgres:15",
                        env={"POSTGRES_USER": "rag", "POSTGRES_DB": "openwebui", "POSTGRES_PASSWORD": DB_PASSWORD})
         assert wait_for(lambda: http("http://127.0.0.1:%d/health" % PORTS["vllm"])[0] == 200)
         assert wait_for(lambda: http("http://127.0.0.1:%d/readyz" % PORTS["qdrant"])[0] == 200)
         assert wait_for(lambda: docker("exec", postgres, "pg_isready", "-h", "127.0.0.1", "-U", "rag", "-d", "openwebui",
                                        check=False).returncode == 0, timeout=120)
-        yield {"run": run, "qdrant": qdrant, "images": images}
+        yield {"run": run, "qdrant": qdrant, "infinity": infinity, "images": images}
     finally:
         for name in reversed(started):
             docker("rm", "-f", "-v", name, check=False)
@@ -182,6 +182,17 @@ def test_qdrant_image_has_no_curl_or_wget_and_the_catalog_healthcheck_works_ther
     # The same probe fails when the endpoint does not answer 200.
     broken = [part.replace("/readyz", "/no-such-probe") for part in test[1:]]
     assert docker("exec", stack["qdrant"], *broken, check=False).returncode != 0
+
+
+def test_infinity_healthcheck_of_the_catalog_needs_only_python(stack, production_services, production_host):
+    from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog  # pylint: disable=import-outside-toplevel
+
+    catalog = Catalog.load(production_services, "korczewski.de", **production_host)
+    test = catalog.compose_project("vllm-rag", "production")["services"]["infinity-embeddings"]["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "python3"]
+    assert wait_for(lambda: docker("exec", stack["infinity"], *test[1:], check=False).returncode == 0, timeout=30)
+    broken = [part.replace("/health", "/no-such-probe") for part in test[1:]]
+    assert docker("exec", stack["infinity"], *broken, check=False).returncode != 0
 
 
 # ------------------------------------------------------------------------------------- Open WebUI
