@@ -169,14 +169,6 @@ class Checker(object):
             result[key] = env_value(val)
         return result
 
-    def names(self, value, path):
-        result = []
-        for i, item in enumerate(self.seq(value, path)):
-            name = self.string(item, "%s[%d]" % (path, i), pattern=ENV_NAME_RE, what="environment variable name")
-            if name:
-                result.append(name)
-        return result
-
     def secret_vars(self, value, path):
         """secret_env: NAME (the secret <service>/NAME) or {name, secret, format} (another
         variable name for a secret, or the secret embedded in a text such as a URL)."""
