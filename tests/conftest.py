@@ -79,10 +79,16 @@ def _vllm_rag_variation(services):
     qdrant = _named(production, "qdrant-rag")
     del qdrant["health"]
     qdrant["healthcheck"] = {"test": ["CMD", "true"], "interval": "10s"}
-    _named(production, "rag-ingest-engine")["depends_on"] = ["qdrant-rag", "postgres-rag"]
+    for container in production:
+        if "depends_on" in container:
+            container["depends_on"] = [d for d in container["depends_on"] if d != "infinity-embeddings"]
     development = environments["development"]
     for name in ("qdrant-dev", "infinity-dev"):
-        del _named(development["containers"], name)["health"]
+        container = _named(development["containers"], name)
+        del container["health"]
+        # A grace period belongs to a healthcheck; without the health path only qdrant-dev keeps one.
+        if "healthcheck" not in container:
+            container.pop("start_period", None)
     del _named(development["local_servers"], "open-webui")["health"]
 
 
@@ -97,6 +103,17 @@ def _base_services():
 
 
 BASE_SERVICES = _base_services()
+
+
+def _production_host():
+    """The production host's GPU declaration (platform_gpus, platform_gpu_fallback), as the
+    playbooks hand it to the catalog: the base catalog renders as it does on that host."""
+    with open(os.path.join(PRODUCTION_VARS, "platform.yml"), encoding="utf-8") as stream:
+        variables = yaml.safe_load(stream)
+    return {"gpus": variables.get("platform_gpus", []), "gpu_fallback": variables.get("platform_gpu_fallback")}
+
+
+PRODUCTION_HOST = _production_host()
 
 
 def fresh_services():
@@ -168,6 +185,12 @@ def production_services():
 
 
 @pytest.fixture
+def production_host():
+    """Catalog.load keywords for the production host: its platform_gpus and fallback."""
+    return dict(PRODUCTION_HOST)
+
+
+@pytest.fixture
 def base_domain():
     return BASE_DOMAIN
 
@@ -176,7 +199,7 @@ def base_domain():
 def catalog():
     from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
 
-    return Catalog.load(fresh_services(), BASE_DOMAIN)
+    return Catalog.load(fresh_services(), BASE_DOMAIN, **PRODUCTION_HOST)
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@
 Every filter that reads the catalog validates it first. A catalog error becomes an
 AnsibleFilterError with the catalog's own message (one format, from _catalog_model): the list of
 errors under "platform_services is invalid:" for a rejected catalog, the single error otherwise.
-A null network means the catalog's default network.
+A null network means the catalog's default network. gpus and gpu_fallback are the host's
+platform_gpus and platform_gpu_fallback: the filters that validate or render pass them on, so a
+GPU request is checked and rendered for the host it runs on; left out, the host is unknown.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs i
     unit_secret_paths,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+    UNSET,
     Catalog,
     CatalogError,
     env_file_text,
@@ -38,14 +41,14 @@ def _catalog_errors_as_filter_errors(func):
     return wrapper
 
 
-def catalog_errors(services, domain, network=None):
+def catalog_errors(services, domain, network=None, gpus=UNSET, gpu_fallback=None):
     """Every validation error of the catalog, each as 'path: message'; empty when valid."""
-    return Catalog.check(services, domain, network)[1]
+    return Catalog.check(services, domain, network, gpus, gpu_fallback)[1]
 
 
-def catalog_warnings(services, domain, network=None):
+def catalog_warnings(services, domain, network=None, gpus=UNSET, gpu_fallback=None):
     """Warnings that do not stop a run, such as container names not prefixed by their service."""
-    return Catalog.check(services, domain, network)[2]
+    return Catalog.check(services, domain, network, gpus, gpu_fallback)[2]
 
 
 @_catalog_errors_as_filter_errors
@@ -95,8 +98,8 @@ def database_settings(services, domain, service, environment, password=None, por
 
 @_catalog_errors_as_filter_errors
 def compose_project(services, domain, service, environment, network=None, traefik=None,
-                    labels=None, env_file=None):
-    return Catalog.load(services, domain, network).compose_project(
+                    labels=None, env_file=None, gpus=UNSET, gpu_fallback=None):
+    return Catalog.load(services, domain, network, gpus, gpu_fallback).compose_project(
         service, environment, extra_labels=labels, traefik=traefik, env_file=env_file)
 
 
@@ -108,11 +111,11 @@ def secret_paths(services, domain, units, network=None):
 
 @_catalog_errors_as_filter_errors
 def compose_specs(services, domain, units, secrets, project_root, network=None, traefik=None,
-                  state="present", wait_timeout=180):
+                  state="present", wait_timeout=180, gpus=UNSET, gpu_fallback=None):
     """compose_projects entries for the units that have containers, secrets from {path: value}."""
     if not isinstance(secrets, dict):
         raise AnsibleFilterError("compose_specs expects secrets as a mapping of vault paths to values")
-    return unit_project_specs(Catalog.load(services, domain, network), units, secrets, project_root,
+    return unit_project_specs(Catalog.load(services, domain, network, gpus, gpu_fallback), units, secrets, project_root,
                               traefik=traefik, state=state, wait_timeout=wait_timeout)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from urllib.parse import quote
+
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LAYERS, CatalogError
 from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import env_file_text
 
@@ -33,20 +35,24 @@ def unit_secret_paths(catalog, units):
         if unit["database"]:
             paths.add(unit["database"]["secret_path"])
         paths.update(unit["secrets"].values())
+        paths.update(t["secret_path"] for t in unit["secret_templates"].values())
     return sorted(paths)
 
 
 def unit_secret_env(catalog, service, environment, secrets):
     """The secret environment of one unit: database settings with the password, then its own secrets."""
     unit = catalog.unit(service, environment)
-    missing = [p for p in ([unit["database"]["secret_path"]] if unit["database"] else []) + list(unit["secrets"].values())
-               if p not in secrets]
+    templates = unit["secret_templates"]
+    wanted = ([unit["database"]["secret_path"]] if unit["database"] else []) + list(unit["secrets"].values()) + [
+        t["secret_path"] for t in templates.values()]
+    missing = sorted(set(p for p in wanted if p not in secrets))
     if missing:
         raise CatalogError(["%s.%s: no value for the secret(s) %s" % (service, environment, ", ".join(missing))])
     env = {}
     if unit["database"]:
         env.update(catalog.database_settings(service, environment, password=secrets[unit["database"]["secret_path"]]))
     env.update((name, secrets[path]) for name, path in unit["secrets"].items())
+    env.update((name, fill_secret(t["format"], secrets[t["secret_path"]])) for name, t in templates.items())
     return env
 
 
@@ -69,11 +75,18 @@ def unit_dev_secret_envs(catalog, units, secrets):
     return envs
 
 
+def fill_secret(text, value):
+    """A secret_env format with the secret in its place: {secret} as is, {secret|urlencode}
+    percent-encoded (a password inside a URL)."""
+    return text.replace("{secret|urlencode}", quote(str(value), safe="")).replace("{secret}", str(value))
+
+
 def unit_project_specs(catalog, units, secrets, project_root, traefik=None, state="present", wait_timeout=180):
     """One compose_projects entry per unit that has containers, in the given order.
 
     order is the layer's index, so one call over several layers still brings them up in the
-    catalog's vertical order.
+    catalog's vertical order. wait_timeout is a minimum: a unit whose slowest healthcheck needs
+    longer (a model load's start_period) gets that long.
     """
     specs = []
     for service, environment in _pairs(units):
@@ -87,5 +100,6 @@ def unit_project_specs(catalog, units, secrets, project_root, traefik=None, stat
                           "mode": "0600", "secret": True})
         specs.append({"name": unit["project"], "project_dir": os.path.join(project_root, unit["project"]),
                       "definition": definition, "files": files, "order": LAYERS.index(unit["layer"]),
-                      "depends_on": [], "state": state, "wait_timeout": int(wait_timeout)})
+                      "depends_on": [], "state": state,
+                      "wait_timeout": catalog.wait_timeout(service, environment, minimum=int(wait_timeout))})
     return specs

@@ -23,6 +23,7 @@ so modules can ship them to any host.
 from __future__ import annotations
 
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_derive import Derivations
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import UNKNOWN_HOST, parse_host_gpus
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
     CONTAINER_METHODS,
     DATABASE_PORT,
@@ -44,6 +45,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model
     LocalServer,
     Publish,
     Route,
+    SecretVar,
     Service,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_parse import (
@@ -51,7 +53,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog_parse
     parse_domain,
     parse_services,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_rules import check_catalog
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_rules import check_catalog, check_host
 from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import (
     env_file_text,
     env_value,
@@ -61,28 +63,40 @@ from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import
 __all__ = [
     "CONTAINER_METHODS", "DATABASE_PORT", "DATABASE_SUPERUSER", "DEFAULT_NETWORK", "ENVIRONMENTS", "LABEL_ENVIRONMENT", "LABEL_LAYER",
     "LABEL_PREFIX", "LABEL_SERVICE", "LABEL_UNIT", "LAYERS", "METHODS", "PROVIDES",
-    "Catalog", "CatalogError", "Container", "Environment", "LocalServer", "Publish", "Route", "Service",
+    "Catalog", "CatalogError", "Container", "Environment", "LocalServer", "Publish", "Route", "SecretVar", "Service", "UNSET",
     "env_file_text", "env_value", "parse_env_file",
 ]
 
 
+# gpus not given: the host is unknown, so its GPU rule is not checked (lookups that render nothing).
+UNSET = object()
+
+
 class Catalog(CatalogModel, Derivations):
-    """A validated catalog. Build it with :meth:`load`; it raises :class:`CatalogError`."""
+    """A validated catalog. Build it with :meth:`load`; it raises :class:`CatalogError`.
+
+    gpus and gpu_fallback are the host's platform_gpus and platform_gpu_fallback: given, every
+    container's GPU request is checked against them and rendered for them; not given (UNSET), the
+    GPU rule is skipped and rendering a container that asks for GPUs fails.
+    """
 
     @classmethod
-    def check(cls, services, domain, network=DEFAULT_NETWORK):
+    def check(cls, services, domain, network=DEFAULT_NETWORK, gpus=UNSET, gpu_fallback=None):
         """Return (catalog or None, errors, warnings); never raises on bad input."""
         chk = Checker()
         domain = parse_domain(chk, domain)
-        catalog = cls(parse_services(chk, services), domain, network, chk.warnings)
+        host = UNKNOWN_HOST if gpus is UNSET else parse_host_gpus(chk, gpus, gpu_fallback)
+        catalog = cls(parse_services(chk, services), domain, network, chk.warnings, host_gpus=host)
         check_catalog(chk, catalog)
+        if host.known:
+            check_host(chk, catalog)
         if chk.errors:
             return None, chk.errors, chk.warnings
         return catalog, [], chk.warnings
 
     @classmethod
-    def load(cls, services, domain, network=DEFAULT_NETWORK):
-        catalog, errors, dummy = cls.check(services, domain, network)
+    def load(cls, services, domain, network=DEFAULT_NETWORK, gpus=UNSET, gpu_fallback=None):
+        catalog, errors, dummy = cls.check(services, domain, network, gpus, gpu_fallback)
         if errors:
             raise CatalogError(errors, headline="platform_services is invalid")
         return catalog

@@ -11,8 +11,15 @@ Private to korczewski.platform (see _catalog.py); standard library only.
 
 from __future__ import annotations
 
+import shlex
+
 from urllib.parse import quote
 
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import (
+    UNKNOWN_HOST,
+    device_reservation,
+    gpu_decision,
+)
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
     CONTAINER_METHODS,
     DATABASE_PORT,
@@ -27,6 +34,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model
     find_container,
     service_secret_path,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_parse import duration_seconds
 
 
 def identity_env(env):
@@ -34,18 +42,37 @@ def identity_env(env):
     return {"SERVICE_NAME": env.service, "PLATFORM_ENVIRONMENT": env.name}
 
 
+# Docker's own defaults, for a catalog healthcheck that leaves a field out.
+DOCKER_HEALTHCHECK_DEFAULTS = {"interval": "30s", "timeout": "30s", "retries": 3, "start_period": "0s"}
+
+
 def healthcheck(cont):
-    """The catalog's healthcheck, else one probing the health path with curl or wget, which most
-    application images carry."""
+    """The catalog's healthcheck (for images without curl or wget), else one probing the health
+    path with curl or wget, which most application images carry. The container's start_period
+    replaces the default grace period of either: a model load takes minutes."""
     if cont.healthcheck:
-        return dict(cont.healthcheck)
-    if not (cont.health_path and cont.port):
+        check = dict(cont.healthcheck)
+    elif cont.health_path and cont.port:
+        url = "http://127.0.0.1:%d%s" % (cont.port, cont.health_path)
+        probe = ("if command -v curl >/dev/null; then curl -fsS -o /dev/null %s; "
+                 "else wget -q -O /dev/null %s; fi" % (url, url))
+        check = {"test": ["CMD-SHELL", probe], "interval": "5s", "timeout": "4s", "retries": 5, "start_period": "60s"}
+    else:
         return None
-    url = "http://127.0.0.1:%d%s" % (cont.port, cont.health_path)
-    probe = ("if command -v curl >/dev/null; then curl -fsS -o /dev/null %s; "
-             "else wget -q -O /dev/null %s; fi" % (url, url))
-    return {"test": ["CMD-SHELL", probe],
-            "interval": "5s", "timeout": "4s", "retries": 5, "start_period": "60s"}
+    if cont.start_period:
+        check["start_period"] = cont.start_period
+    return check
+
+
+def healthy_within(cont):
+    """Seconds after which Docker has called a container with a healthcheck unhealthy at the
+    latest: its grace period, then every retry timing out. None without a healthcheck."""
+    check = healthcheck(cont)
+    if not check or check.get("disable") or (check.get("test") or [None])[0] == "NONE":
+        return None
+    value = dict(DOCKER_HEALTHCHECK_DEFAULTS, **check)
+    return int(duration_seconds(value["start_period"]) + int(value["retries"])
+               * (duration_seconds(value["interval"]) + duration_seconds(value["timeout"])))
 
 
 def routes_path(cont, path):
@@ -213,9 +240,14 @@ class Derivations(object):
         network = self.network_for(environment)
         project = {"name": env.project, "services": {}, "networks": {
             network: {"name": network, "external": True}}}
+        internal = self.internal_network(service, environment)
+        if internal:
+            project["networks"]["internal"] = {"name": internal}
         volumes = {}
         for cont in env.containers:
-            spec = {"container_name": cont.name, "restart": "unless-stopped", "networks": [network]}
+            networks = [network] if self._on_shared_network(svc, env, cont) else []
+            spec = {"container_name": cont.name, "restart": "unless-stopped",
+                    "networks": networks + (["internal"] if internal else [])}
             if cont.replicas > 1:
                 # Docker forbids one fixed container name for several replicas.
                 del spec["container_name"]
@@ -224,8 +256,9 @@ class Derivations(object):
                 spec["image"] = cont.image
             if cont.build:
                 spec["build"] = {"context": cont.build}
-            if cont.command is not None:
-                spec["command"] = cont.command
+            command = self._command(cont)
+            if command is not None:
+                spec["command"] = command
             envvars = dict(env.env)
             envvars.update(cont.env)
             envvars.update(identity_env(env))
@@ -250,13 +283,13 @@ class Derivations(object):
                 for vol in cont.volumes:
                     spec["volumes"].append("%s:%s" % (vol["name"], vol["path"]))
                     volumes[vol["name"]] = {"name": vol["name"]}
-            if cont.resources:
-                limits = {}
-                if "cpus" in cont.resources:
-                    limits["cpus"] = str(cont.resources["cpus"])
-                if "memory" in cont.resources:
-                    limits["memory"] = str(cont.resources["memory"])
-                spec.setdefault("deploy", {})["resources"] = {"limits": limits}
+            if cont.shm_size:
+                spec["shm_size"] = cont.shm_size
+            if cont.ipc:
+                spec["ipc"] = cont.ipc
+            resources = self._resources(svc, env, cont)
+            if resources:
+                spec.setdefault("deploy", {})["resources"] = resources
             if cont.depends_on:
                 # Compose keys depends_on by compose service, which the catalog may name by container.
                 deps = [find_container(env, d) for d in cont.depends_on]
@@ -267,6 +300,61 @@ class Derivations(object):
             project["volumes"] = volumes
         return project
 
+    @staticmethod
+    def _on_shared_network(svc, env, cont):
+        """Whether a container joins the environment's shared network: always in development and
+        infrastructure; in production only what Traefik routes or what logs in to the shared
+        database server. The rest (a stack's vector store, embeddings, own database) stays on
+        its unit's internal network, where no other unit and no Traefik router reaches it."""
+        if env.name != "production" or svc.layer == "infrastructure":
+            return True
+        return cont.route is not None or bool(svc.database and cont.database)
+
+    def internal_network(self, service, environment):
+        """Name of the unit's own network, when some of its containers stay off the shared one."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        if all(self._on_shared_network(svc, env, c) for c in env.containers):
+            return None
+        return "%s-internal" % env.project
+
+    @staticmethod
+    def _command(cont):
+        """command replaces the image's command; args follow it, or alone are the arguments of
+        the image's entrypoint (vllm/vllm-openai's entrypoint is the server)."""
+        if cont.args is None:
+            return cont.command
+        if cont.command is None:
+            return list(cont.args)
+        base = cont.command if isinstance(cont.command, list) else shlex.split(cont.command)
+        return list(base) + list(cont.args)
+
+    def _resources(self, svc, env, cont):
+        """deploy.resources: the catalog's limits and, on a host that declares them, its GPUs."""
+        resources = {}
+        if cont.resources:
+            limits = {}
+            if "cpus" in cont.resources:
+                limits["cpus"] = str(cont.resources["cpus"])
+            if "memory" in cont.resources:
+                limits["memory"] = str(cont.resources["memory"])
+            resources["limits"] = limits
+        request, error, dummy = gpu_decision(cont.gpus, self.host_gpus or UNKNOWN_HOST)
+        if error:
+            raise CatalogError(["platform_services.%s.environments.%s.containers[%d].gpus: container '%s' %s"
+                                % (svc.name, env.name, cont.index, cont.name, error)])
+        if request is not None:
+            resources["reservations"] = {"devices": device_reservation(request)}
+        return resources
+
+    def wait_timeout(self, service, environment, minimum=0):
+        """Seconds to wait for a unit to become healthy: at least minimum, and long enough for
+        its slowest container's grace period and retries, so a healthy first start (a model
+        load of minutes) never times out."""
+        env = self.environment(service, environment)
+        slowest = [s for s in (healthy_within(c) for c in env.containers) if s is not None]
+        return max([int(minimum)] + [s + 30 for s in slowest])
+
     def unit(self, service, environment):
         """Everything a role needs to deploy one (service, environment), as data a role reads
         without parsing: secrets only as vault paths."""
@@ -276,12 +364,17 @@ class Derivations(object):
         return {
             "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
             "project": env.project, "network": self.network_for(environment),
+            "internal_network": self.internal_network(service, environment),
             "hostname": self.hostname(env), "profile": env.profile,
             "containers": [c.name for c in env.containers],
             "container_specs": [self._container_spec(env, cont, database) for cont in env.containers],
             "local_servers": [self._local_server_spec(svc, env, s) for s in env.servers],
             "database": database,
-            "secrets": {name: service_secret_path(svc.name, name) for name in self.secret_names(service, environment)},
+            "secrets": {name: service_secret_path(svc.name, var.secret)
+                        for name, var in self.secret_vars(service, environment).items() if not var.format},
+            # Secrets embedded in a text (a URL): only containers get them, through the secrets file.
+            "secret_templates": {name: {"secret_path": service_secret_path(svc.name, var.secret), "format": var.format}
+                                 for name, var in self.secret_vars(service, environment).items() if var.format},
         }
 
     def _container_spec(self, env, cont, database):

@@ -73,12 +73,31 @@ class Route:
 
 
 @dataclass
+class SecretVar:
+    """One secret environment variable: its name, the key of the secret it reads
+    (<service>/<secret> in the vault) and an optional format that embeds the value, such as a
+    database URL. Two variables naming one secret share one value."""
+    name: str
+    secret: str = None
+    format: str = None
+
+    def __post_init__(self):
+        if self.secret is None:
+            self.secret = self.name
+
+
+@dataclass
 class Container:
     name: str
     service: str
     image: str = None
     build: str = None
     command: object = None
+    args: list = None
+    gpus: object = None  # "all", a count or a list of device ids
+    shm_size: str = None
+    ipc: str = None
+    start_period: str = None
     port: int = None
     publish: list = field(default_factory=list)
     route: Route = None
@@ -186,11 +205,13 @@ def as_list(value):
 class CatalogModel(object):
     """Lookups over parsed services: by name, in vertical order, and where each one connects."""
 
-    def __init__(self, services, domain, network=DEFAULT_NETWORK, warnings=None):
+    def __init__(self, services, domain, network=DEFAULT_NETWORK, warnings=None, host_gpus=None):
         self.services = services
         self.domain = domain
         self.network = network or DEFAULT_NETWORK
         self.warnings = warnings if warnings is not None else []
+        # The GPUs of the host the catalog is rendered for (_catalog_gpus.HostGpus), or None.
+        self.host_gpus = host_gpus
 
     def service(self, name):
         try:
@@ -275,10 +296,15 @@ class CatalogModel(object):
                 names.extend(c.name for c in env.containers)
         return names
 
+    def secret_vars(self, service, environment):
+        """{variable name: SecretVar} an environment reads from the vault; the first definition
+        of a name wins (validation rejects two different ones)."""
+        env = self.environment(service, environment)
+        result = {}
+        for var in list(env.secret_env) + [v for cont in env.containers for v in cont.secret_env]:
+            result.setdefault(var.name, var)
+        return result
+
     def secret_names(self, service, environment):
         """Environment variable names an environment reads from the vault."""
-        env = self.environment(service, environment)
-        names = list(env.secret_env)
-        for cont in env.containers:
-            names.extend(n for n in cont.secret_env if n not in names)
-        return names
+        return list(self.secret_vars(service, environment))

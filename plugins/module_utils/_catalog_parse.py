@@ -12,7 +12,9 @@ standard library only.
 from __future__ import annotations
 
 import ipaddress
+import re
 
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import parse_gpu_request
 from ansible_collections.korczewski.platform.plugins.module_utils._health_conditions import parse_conditions
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
     COMPOSE_SERVICE_RE,
@@ -29,6 +31,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model
     LocalServer,
     Publish,
     Route,
+    SecretVar,
     Service,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_rules import (
@@ -45,10 +48,20 @@ ENVIRONMENT_KEYS = (
     "local_servers", "env", "secret_env", "database_server", "use_production_database",
 )
 CONTAINER_KEYS = (
-    "name", "service", "image", "build", "command", "port", "publish", "route", "health",
-    "healthcheck", "env", "secret_env", "volumes", "replicas", "resources", "depends_on",
-    "database",
+    "name", "service", "image", "build", "command", "args", "port", "publish", "route", "health",
+    "healthcheck", "start_period", "env", "secret_env", "volumes", "replicas", "resources", "gpus",
+    "shm_size", "ipc", "depends_on", "database",
 )
+HEALTHCHECK_KEYS = ("test", "interval", "timeout", "retries", "start_period", "disable")
+SECRET_ENV_KEYS = ("name", "secret", "format")
+# The placeholders of a secret_env format: the value as is, or percent-encoded for a URL.
+SECRET_PLACEHOLDERS = ("{secret}", "{secret|urlencode}")
+# Go durations, as Compose and Docker read them: 90s, 1m30s, 10m, 1h.
+DURATION_RE = re.compile(r"^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|ns))+$")
+DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
+DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 0.000001, "ns": 0.000000001}
+SIZE_RE = re.compile(r"^\d+(?:\.\d+)?[bkmgBKMG]?[bB]?$")
+IPC_MODES = ("host", "private", "shareable", "none")
 LOCAL_SERVER_KEYS = ("name", "source", "script", "port", "health", "env")
 
 
@@ -156,13 +169,37 @@ class Checker(object):
             result[key] = env_value(val)
         return result
 
-    def names(self, value, path):
+    def secret_vars(self, value, path):
+        """secret_env: NAME (the secret <service>/NAME) or {name, secret, format} (another
+        variable name for a secret, or the secret embedded in a text such as a URL)."""
         result = []
         for i, item in enumerate(self.seq(value, path)):
-            name = self.string(item, "%s[%d]" % (path, i), pattern=ENV_NAME_RE, what="environment variable name")
-            if name:
-                result.append(name)
+            ipath = "%s[%d]" % (path, i)
+            if not isinstance(item, dict):
+                name = self.string(item, ipath, pattern=ENV_NAME_RE, what="environment variable name")
+                if name:
+                    result.append(SecretVar(name))
+                continue
+            self.mapping(item, ipath, SECRET_ENV_KEYS)
+            name = self.string(item.get("name"), ipath + ".name", required=True, pattern=ENV_NAME_RE,
+                               what="environment variable name")
+            secret = self.string(item.get("secret"), ipath + ".secret", pattern=ENV_NAME_RE, what="secret name")
+            fmt = self.string(item.get("format"), ipath + ".format")
+            if fmt is not None and not any(p in fmt for p in SECRET_PLACEHOLDERS):
+                self.error(ipath + ".format", "must contain %s where the secret goes" % " or ".join(SECRET_PLACEHOLDERS))
+                fmt = None
+            if name and (item.get("secret") is None or secret) and (item.get("format") is None or fmt):
+                result.append(SecretVar(name, secret, fmt))
         return result
+
+    def duration(self, value, path):
+        """A Compose duration ("90s", "1m30s"); an integer is seconds."""
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return "%ds" % value
+        if isinstance(value, str) and DURATION_RE.match(value):
+            return value
+        self.error(path, "must be a duration such as 90s, 5m or 1m30s (or whole seconds), got %r" % (value,))
+        return None
 
     def health_path(self, value, path):
         if value is None:
@@ -254,7 +291,7 @@ def parse_environment(chk, service, name, raw, path):
     env = Environment(service=service, name=name, method=method)
     env.hostname = chk.string(raw.get("hostname"), path + ".hostname")
     env.env = chk.env(raw.get("env"), path + ".env")
-    env.secret_env = chk.names(raw.get("secret_env"), path + ".secret_env")
+    env.secret_env = chk.secret_vars(raw.get("secret_env"), path + ".secret_env")
     env.health_path = chk.health_path(raw.get("health"), path + ".health")
     env.health_conditions = health_conditions(chk, raw.get("health"), path + ".health")
     env.use_production_database = chk.boolean(raw.get("use_production_database"), path + ".use_production_database")
@@ -345,6 +382,72 @@ def parse_volumes(chk, raw, path):
     return volumes
 
 
+def parse_command(chk, value, path, allow_string):
+    """command (a list, or a string a shell-less Compose splits) or args (a list); numbers
+    become strings, as an inventory's model length or memory share may be numbers."""
+    if value is None:
+        return None
+    if allow_string and isinstance(value, str) and value:
+        return value
+    if not isinstance(value, list):
+        chk.error(path, "must be a list of strings%s, got %s" % (" (or a string)" if allow_string else "", typename(value)))
+        return None
+    result = []
+    for i, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            chk.error("%s[%d]" % (path, i), "must be a string or a number, got %s" % typename(item))
+            continue
+        result.append(env_value(item))
+    return result
+
+
+def parse_healthcheck(chk, value, path):
+    """A healthcheck that replaces the derived one, for images without curl or wget."""
+    if value is None or chk.mapping(value, path, HEALTHCHECK_KEYS) is None:
+        return None
+    check = dict(value)
+    test = value.get("test")
+    if value.get("disable") is not None:
+        chk.boolean(value.get("disable"), path + ".disable")
+    elif isinstance(test, str) and test:
+        pass
+    elif isinstance(test, list) and test and all(isinstance(t, str) for t in test):
+        if test[0] not in ("CMD", "CMD-SHELL", "NONE"):
+            chk.error(path + ".test", "a list starts with CMD, CMD-SHELL or NONE, got %r" % (test[0],))
+    else:
+        chk.error(path + ".test", "is required: a command list or string")
+    for key in ("interval", "timeout", "start_period"):
+        if value.get(key) is not None:
+            check[key] = chk.duration(value.get(key), "%s.%s" % (path, key))
+    retries = value.get("retries")
+    if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int) or retries < 1):
+        chk.error(path + ".retries", "must be a positive integer, got %r" % (retries,))
+    return check
+
+
+def parse_size(chk, value, path):
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    if isinstance(value, str) and SIZE_RE.match(value):
+        return value
+    chk.error(path, "must be a size such as 16g, 512m or a number of bytes, got %r" % (value,))
+    return None
+
+
+def parse_ipc(chk, value, path):
+    if value in IPC_MODES:
+        return value
+    if isinstance(value, str) and value.split(":", 1)[0] in ("container", "service") and value.split(":", 1)[-1]:
+        return value
+    chk.error(path, "must be one of %s, container:<name> or service:<name>, got %r" % (", ".join(IPC_MODES), value))
+    return None
+
+
+def duration_seconds(value):
+    """Seconds of a Compose duration string (as validated above)."""
+    return sum(float(n) * DURATION_UNITS[u] for n, u in DURATION_PART_RE.findall(value or ""))
+
+
 def parse_container(chk, raw, path):
     if chk.mapping(raw, path, CONTAINER_KEYS) is None:
         return None
@@ -357,7 +460,8 @@ def parse_container(chk, raw, path):
     cont = Container(name=name, service=cservice)
     cont.image = chk.string(raw.get("image"), path + ".image")
     cont.build = chk.string(raw.get("build"), path + ".build")
-    cont.command = raw.get("command")
+    cont.command = parse_command(chk, raw.get("command"), path + ".command", allow_string=True)
+    cont.args = parse_command(chk, raw.get("args"), path + ".args", allow_string=False)
     if raw.get("port") is not None:
         cont.port = chk.port(raw.get("port"), path + ".port")
     for j, item in enumerate(chk.seq(raw.get("publish"), path + ".publish")):
@@ -367,13 +471,11 @@ def parse_container(chk, raw, path):
     cont.route = parse_route(chk, raw, path, cont.port)
     cont.health_path = chk.health_path(raw.get("health"), path + ".health")
     cont.health_conditions = health_conditions(chk, raw.get("health"), path + ".health")
-    hc = raw.get("healthcheck")
-    if hc is not None and chk.mapping(hc, path + ".healthcheck") is not None:
-        if not isinstance(hc.get("test"), (list, str)):
-            chk.error(path + ".healthcheck.test", "is required: a command list or string")
-        cont.healthcheck = hc
+    cont.healthcheck = parse_healthcheck(chk, raw.get("healthcheck"), path + ".healthcheck")
+    if raw.get("start_period") is not None:
+        cont.start_period = chk.duration(raw.get("start_period"), path + ".start_period")
     cont.env = chk.env(raw.get("env"), path + ".env")
-    cont.secret_env = chk.names(raw.get("secret_env"), path + ".secret_env")
+    cont.secret_env = chk.secret_vars(raw.get("secret_env"), path + ".secret_env")
     cont.volumes = parse_volumes(chk, raw.get("volumes"), path + ".volumes")
     replicas = raw.get("replicas", 1)
     if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
@@ -383,6 +485,14 @@ def parse_container(chk, raw, path):
     res = raw.get("resources")
     if res is not None and chk.mapping(res, path + ".resources", ("cpus", "memory")) is not None:
         cont.resources = res
+    if raw.get("gpus") is not None:
+        cont.gpus, error = parse_gpu_request(raw.get("gpus"))
+        if error:
+            chk.error(path + ".gpus", error)
+    if raw.get("shm_size") is not None:
+        cont.shm_size = parse_size(chk, raw.get("shm_size"), path + ".shm_size")
+    if raw.get("ipc") is not None:
+        cont.ipc = parse_ipc(chk, raw.get("ipc"), path + ".ipc")
     cont.depends_on = [d for j, d in enumerate(chk.seq(raw.get("depends_on"), path + ".depends_on"))
                        if chk.string(d, "%s.depends_on[%d]" % (path, j))]
     cont.database = chk.boolean(raw.get("database"), path + ".database", default=True)

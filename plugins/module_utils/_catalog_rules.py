@@ -11,6 +11,7 @@ _catalog.py); standard library only.
 
 from __future__ import annotations
 
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import gpu_decision
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
     CONTAINER_METHODS,
     DNS_LABEL_RE,
@@ -39,7 +40,23 @@ def _replicas_do_not_publish(chk, cont, raw, path):
                   "publishes ports runs one replica" % (cont.replicas, cont.publish[0].host))
 
 
-CONTAINER_RULES = (_needs_image_or_build, _routed_needs_port, _replicas_do_not_publish)
+def _shm_size_or_ipc(chk, cont, raw, path):
+    if cont.shm_size and cont.ipc:
+        chk.error(path + ".shm_size", "set shm_size or ipc, not both (ipc '%s' decides /dev/shm)" % cont.ipc)
+
+
+def _start_period_has_a_healthcheck(chk, cont, raw, path):
+    """start_period belongs to a healthcheck: the derived one (health path and port) or the catalog's."""
+    if raw.get("start_period") is None:
+        return
+    if cont.healthcheck and cont.healthcheck.get("start_period") is not None:
+        chk.error(path + ".start_period", "is also set in healthcheck.start_period; set it once")
+    elif not cont.healthcheck and not (cont.health_path and cont.port):
+        chk.error(path + ".start_period", "needs a healthcheck: a health path and a port, or healthcheck")
+
+
+CONTAINER_RULES = (_needs_image_or_build, _routed_needs_port, _replicas_do_not_publish, _shm_size_or_ipc,
+                   _start_period_has_a_healthcheck)
 
 
 def check_container(chk, cont, raw, path):
@@ -110,8 +127,22 @@ def _dependencies_are_in_the_unit(chk, env, raw, path):
                           "'%s' is not a container of %s.%s" % (dep, env.service, env.name))
 
 
+def _secret_variables_agree(chk, env, raw, path):
+    """The containers of a unit read one secrets file: a variable name means one value in it."""
+    seen = {}
+    places = [("%s.secret_env[%d]" % (path, i), var) for i, var in enumerate(env.secret_env)]
+    for cont in env.containers:
+        places.extend(("%s.containers[%d].secret_env[%d]" % (path, cont.index, i), var)
+                      for i, var in enumerate(cont.secret_env))
+    for where, var in places:
+        first = seen.setdefault(var.name, (where, var))
+        if (first[1].secret, first[1].format) != (var.secret, var.format):
+            chk.error(where, "variable %s is also defined by %s with another secret or format; the containers of "
+                      "a unit share one secrets file, so give it another name" % (var.name, first[0]))
+
+
 ENVIRONMENT_RULES = (_method_fields, _development_is_not_routed, _development_publishes_on_loopback,
-                     _compose_services_are_unique, _dependencies_are_in_the_unit)
+                     _compose_services_are_unique, _dependencies_are_in_the_unit, _secret_variables_agree)
 
 
 def check_environment(chk, env, raw, path):
@@ -325,6 +356,19 @@ def _volumes_stay_in_their_environment(chk, catalog):
 CATALOG_RULES = (_host_ports_are_unique, _production_is_reached_through_traefik, _container_names_are_unique,
                  _databases_and_owners_are_unique, _providers_are_shared, _database_servers_match_environments,
                  _volumes_stay_in_their_environment)
+
+
+def check_host(chk, catalog):
+    """The rules of one host: each container's GPU request against the GPUs the host declares."""
+    for svc in catalog.services.values():
+        for env in svc.environments.values():
+            for cont in env.containers:
+                dummy, error, warning = gpu_decision(cont.gpus, catalog.host_gpus)
+                where = "%s.containers[%d].gpus" % (_env_path(svc, env), cont.index)
+                if error:
+                    chk.error(where, "container '%s' %s" % (cont.name, error))
+                if warning:
+                    chk.warn(where, "container '%s' %s" % (cont.name, warning))
 
 
 def check_catalog(chk, catalog):

@@ -56,12 +56,29 @@ def test_l2p_api_paths_go_to_the_api_container_and_the_rest_to_the_frontend():
     assert inspect("l2p-app")["Config"]["Hostname"] in front
 
 
+def vllm_api_key():
+    """The key vLLM checks, from the controller's credential store (generated on first use)."""
+    with open(os.path.join(FACTS["credentials_dir"], "vllm-rag", "VLLM_API_KEY"), encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def test_vllm_v1_needs_the_api_key():
+    host = "vllm.%s" % DOMAIN
+    url = "https://%s:%d/v1/models" % (host, HTTPS)
+    assert curl(url, host=host)[0] == 401
+    assert curl(url, host=host, extra=("-H", "Authorization: Bearer wrong-key"))[0] == 401
+    status, body = curl(url, host=host, extra=("-H", "Authorization: Bearer %s" % vllm_api_key()))
+    assert status == 200, body
+    assert json.loads(body)["data"][0]["id"]
+
+
 def test_vllm_speaks_openai_through_traefik():
     host = "vllm.%s" % DOMAIN
-    status, body = curl("https://%s:%d/v1/models" % (host, HTTPS), host=host)
+    auth = ("-H", "Authorization: Bearer %s" % vllm_api_key())
+    status, body = curl("https://%s:%d/v1/models" % (host, HTTPS), host=host, extra=auth)
     assert status == 200, body
     model = json.loads(body)["data"][0]["id"]
-    status, body = curl("https://%s:%d/v1/chat/completions" % (host, HTTPS), host=host, extra=(
+    status, body = curl("https://%s:%d/v1/chat/completions" % (host, HTTPS), host=host, extra=auth + (
         "-H", "Content-Type: application/json", "-d",
         json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}]})))
     assert status == 200, body
@@ -144,3 +161,41 @@ def test_secrets_file_is_private(host, unit):
     secrets = host.file(os.path.join(FACTS["project_root"], unit["project"], "secrets.env"))
     assert secrets.exists
     assert secrets.mode == 0o600
+
+
+def test_open_webui_is_healthy_only_with_every_peer_wired():
+    # The stand-in's /health asks vLLM, qdrant, its database and the embeddings with their credentials.
+    host = "vllm.%s" % DOMAIN
+    status, body = curl("https://%s:%d/health" % (host, HTTPS), host=host)
+    assert status == 200, body
+    assert json.loads(body) == {"status": True, "checked": ["database", "embeddings", "qdrant", "vllm"]}
+
+
+def test_the_api_key_is_in_no_compose_file_or_command_line():
+    key = vllm_api_key()
+    project_dir = os.path.join(FACTS["project_root"], "vllm-rag-production")
+    for name in os.listdir(project_dir):
+        if name != "secrets.env":
+            with open(os.path.join(project_dir, name), encoding="utf-8", errors="replace") as handle:
+                assert key not in handle.read(), name
+    config = inspect("vllm-rag")["Config"]
+    assert key not in json.dumps(config.get("Cmd")) and key not in json.dumps(config.get("Entrypoint"))
+
+
+@pytest.mark.parametrize("name, port", [("qdrant-rag", 6333), ("infinity-embeddings", 7997), ("postgres-rag", 5432)])
+def test_stack_internals_are_unreachable_from_the_host_and_the_shared_network(name, port):
+    container = inspect(name)
+    # No host port: nothing of it listens on the host.
+    assert not container["HostConfig"]["PortBindings"], container["HostConfig"]["PortBindings"]
+    assert not any(container["NetworkSettings"]["Ports"].get(key) for key in container["NetworkSettings"]["Ports"] or {})
+    # Only on the stack's own network: neither Traefik nor any other unit reaches it.
+    assert list(container["NetworkSettings"]["Networks"]) == [FACTS["vllm_internal_network"]]
+    assert not any(key.startswith("traefik.") for key in container["Config"]["Labels"])
+    # From the shared network (where Traefik and every application live) its name does not even connect.
+    probe = helpers.docker("run", "--rm", "--network", FACTS["network"], "local/debian:bookworm", "bash", "-c",
+                           "timeout 5 bash -c 'exec 3<>/dev/tcp/%s/%d'" % (name, port), check=False, timeout=60)
+    assert probe.returncode != 0, probe.stdout
+    # While on the stack's network it does, so the probe above can fail for the right reason only.
+    probe = helpers.docker("run", "--rm", "--network", FACTS["vllm_internal_network"], "local/debian:bookworm", "bash", "-c",
+                           "timeout 5 bash -c 'exec 3<>/dev/tcp/%s/%d'" % (name, port), check=False, timeout=60)
+    assert probe.returncode == 0, probe.stderr

@@ -1,29 +1,121 @@
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Stand-in for Open WebUI: its health endpoints and a page that names the backends
-it was configured with, so routing and wiring tests can see them."""
+"""Stand-in for Open WebUI: its health endpoints and a page that names the backends it was
+configured with, so routing and wiring tests can see them.
+
+/health checks the wiring the real Open WebUI needs at its first request: it is 200 only when
+every configured peer answers with the configured credentials, and 503 naming each one that
+does not. The peers, from Open WebUI's own variables:
+
+- vllm: GET <OPENAI_API_BASE_URL>/models with ``Authorization: Bearer <OPENAI_API_KEY>``;
+- qdrant (VECTOR_DB=qdrant): GET <QDRANT_URI>/collections with header ``api-key: <QDRANT_API_KEY>``;
+- database (DATABASE_URL): a PostgreSQL login with the URL's password and ``SELECT 1``;
+- embeddings (RAG_EMBEDDING_ENGINE=openai): POST <RAG_OPENAI_API_BASE_URL>/embeddings with
+  RAG_EMBEDDING_MODEL and ``Authorization: Bearer <RAG_OPENAI_API_KEY or OPENAI_API_KEY>``.
+"""
 
 from __future__ import annotations
 
 import html
+import json
 import os
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from standin import App, html_response, json_response
 
 VERSION = "0.6.34"
 OPENAI_BASE = os.environ.get("OPENAI_API_BASE_URL", os.environ.get("OPENAI_API_BASE_URLS", ""))
+# Each probe must finish within the healthcheck's own timeout (4s in the catalog's default).
+PROBE_TIMEOUT = float(os.environ.get("STANDIN_PROBE_TIMEOUT", "2"))
 
 app = App("open-webui", lambda _status, message: {"detail": message})
 
 
+def http_probe(method: str, url: str, headers: dict, body: dict | None = None) -> str | None:
+    """None when url answers 2xx, else why not."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers, **(
+        {"Content-Type": "application/json"} if data else {})))
+    try:
+        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:
+            response.read()
+        return None
+    except urllib.error.HTTPError as exc:
+        return f"{method} {url}: HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return f"{method} {url}: {exc}"
+
+
+def check_vllm() -> str | None:
+    key = os.environ.get("OPENAI_API_KEY", "")
+    return http_probe("GET", OPENAI_BASE.split(";")[0].rstrip("/") + "/models", {"Authorization": f"Bearer {key}"})
+
+
+def check_qdrant() -> str | None:
+    uri = os.environ.get("QDRANT_URI", "")
+    if not uri:
+        return "VECTOR_DB is qdrant, but QDRANT_URI is not set"
+    return http_probe("GET", uri.rstrip("/") + "/collections", {"api-key": os.environ.get("QDRANT_API_KEY", "")})
+
+
+def check_database() -> str | None:
+    import psycopg2  # pylint: disable=import-outside-toplevel  # only where a database is wired
+
+    try:
+        connection = psycopg2.connect(os.environ["DATABASE_URL"], connect_timeout=max(1, int(PROBE_TIMEOUT)))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        finally:
+            connection.close()
+        return None
+    except psycopg2.Error as exc:
+        return " ".join(str(exc).split())
+
+
+def check_embeddings() -> str | None:
+    base = os.environ.get("RAG_OPENAI_API_BASE_URL", "")
+    if not base:
+        return "RAG_EMBEDDING_ENGINE is openai, but RAG_OPENAI_API_BASE_URL is not set"
+    key = os.environ.get("RAG_OPENAI_API_KEY") or os.environ.get("OPENAI_API_KEY", "")
+    body = {"input": ["health"], "model": os.environ.get("RAG_EMBEDDING_MODEL", "")}
+    return http_probe("POST", base.rstrip("/") + "/embeddings", {"Authorization": f"Bearer {key}"}, body)
+
+
+def wired_peers() -> dict:
+    """The peers this configuration uses; an unconfigured one is Open WebUI's built-in default."""
+    peers = {}
+    if OPENAI_BASE:
+        peers["vllm"] = check_vllm
+    if os.environ.get("VECTOR_DB") == "qdrant":
+        peers["qdrant"] = check_qdrant
+    if os.environ.get("DATABASE_URL"):
+        peers["database"] = check_database
+    if os.environ.get("RAG_EMBEDDING_ENGINE") == "openai":
+        peers["embeddings"] = check_embeddings
+    return peers
+
+
 @app.route("GET", "/health")
 def health(_request):
-    return json_response({"status": True})
+    peers = wired_peers()
+    with ThreadPoolExecutor(max_workers=max(1, len(peers))) as pool:
+        results = dict(zip(peers, pool.map(lambda check: check(), peers.values())))
+    failed = {name: reason for name, reason in results.items() if reason}
+    if failed:
+        return json_response({"status": False, "failed": failed, "checked": sorted(results)}, 503)
+    return json_response({"status": True, "checked": sorted(results)})
 
 
 @app.route("GET", "/health/db")
 def health_db(_request):
+    reason = check_database() if os.environ.get("DATABASE_URL") else None
+    if reason:
+        return json_response({"status": False, "failed": {"database": reason}}, 503)
     return json_response({"status": True})
 
 
@@ -35,7 +127,7 @@ def version(_request):
 @app.route("GET", "/api/config")
 def config(_request):
     return json_response({"status": True, "name": os.environ.get("WEBUI_NAME", "Open WebUI"),
-                          "version": VERSION, "features": {"auth": False}})
+                          "version": VERSION, "features": {"auth": bool(os.environ.get("WEBUI_SECRET_KEY"))}})
 
 
 @app.route("GET", "/")

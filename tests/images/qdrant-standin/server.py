@@ -2,10 +2,15 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Stand-in for Qdrant's HTTP API: the probes the platform uses plus an in-memory
-collection registry, so an ingest job can create and list its collection."""
+collection registry, so an ingest job can create and list its collection.
+
+With QDRANT__SERVICE__API_KEY set, like Qdrant every request needs the key in the ``api-key``
+header (or as ``Authorization: Bearer``), except the root and the health probes; a wrong or
+missing key gets 401."""
 
 from __future__ import annotations
 
+import hmac
 import os
 import threading
 import time
@@ -15,13 +20,38 @@ from standin import App, HTTPError, json_response, text_response
 VERSION = "1.15.5"
 COLLECTIONS: dict[str, dict] = {}
 LOCK = threading.Lock()
+API_KEY = os.environ.get("QDRANT__SERVICE__API_KEY") or None
+# Qdrant answers these without the key: load balancers and orchestrators probe them.
+OPEN_PATHS = ("/", "/healthz", "/livez", "/readyz")
 
 
 def error_body(_status: int, message: str) -> dict:
     return {"status": {"error": message}, "time": 0.0}
 
 
-app = App("qdrant", error_body)
+def presented_key(request) -> str:
+    key = request.headers.get("api-key")
+    if key is None:
+        scheme, dummy, token = request.headers.get("Authorization", "").partition(" ")
+        key = token if scheme.lower() == "bearer" else ""
+    return key
+
+
+def authorize(request) -> None:
+    if API_KEY and request.path not in OPEN_PATHS and not hmac.compare_digest(presented_key(request).encode(), API_KEY.encode()):
+        raise HTTPError(401, "Must provide an API key or an Authorization bearer token")
+
+
+class Qdrant(App):
+    def dispatch(self, request):
+        try:
+            authorize(request)
+        except HTTPError as exc:
+            return json_response(error_body(exc.status, exc.message), exc.status)
+        return super().dispatch(request)
+
+
+app = Qdrant("qdrant", error_body)
 
 
 def result(payload, started: float):

@@ -11,6 +11,7 @@ deterministic: they quote the last user message, which lets tests assert on them
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import os
 import time
@@ -47,7 +48,9 @@ app = App("vllm", error_body)
 
 
 def authorize(request) -> None:
-    if ARGS.api_key and request.headers.get("Authorization", "") != f"Bearer {ARGS.api_key}":
+    """Like vLLM with --api-key (or VLLM_API_KEY): /v1 needs ``Authorization: Bearer <key>``."""
+    presented = request.headers.get("Authorization", "").encode()
+    if ARGS.api_key and not hmac.compare_digest(presented, f"Bearer {ARGS.api_key}".encode()):
         raise HTTPError(401, "Unauthorized")
 
 
@@ -195,4 +198,5 @@ def completions(request) -> Response:
 
 
 if __name__ == "__main__":
+    print(f"vllm: serving {MODEL}; /v1 {'needs the API key' if ARGS.api_key else 'is open (no API key)'}", flush=True)
     app.serve(ARGS.port, ARGS.host)

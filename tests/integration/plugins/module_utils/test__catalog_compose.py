@@ -26,10 +26,6 @@ with open(os.path.join(HERE, "..", "..", "..", "fixtures", "env_values.json"), e
     TRICKY_VALUES = json.load(values_stream)
 
 
-def load(mutate, *mutations):
-    return Catalog.load(mutate(list(mutations)), DOMAIN)
-
-
 def setting(path, value):
     return {"op": "set", "path": path, "value": value}
 
@@ -56,14 +52,13 @@ def test_every_compose_project_passes_docker_compose_config(catalog, tmp_path):
 
 
 @needs_compose
-def test_compose_accepts_replicas_resources_and_renamed_dependencies(mutate, tmp_path):
-    catalog = load(
-        mutate,
+def test_compose_accepts_replicas_resources_and_renamed_dependencies(mutate, tmp_path, production_host):
+    catalog = Catalog.load(mutate([
         setting("auth.environments.production.containers.0.replicas", 2),
         setting("vllm-rag.environments.production.containers.1.resources", {"cpus": 2, "memory": "8g"}),
         setting("vllm-rag.environments.production.containers.3.service", "db"),
         setting("vllm-rag.environments.production.containers.0.env", {"PRICE": "$5"}),
-    )
+    ]), DOMAIN, **production_host)
     for service in ("auth", "vllm-rag"):
         path = tmp_path / ("%s.yml" % service)
         path.write_text(yaml.safe_dump(catalog.compose_project(service, "production")), encoding="utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import (
+    fill_secret,
     unit_project_specs,
     unit_secret_paths,
 )
@@ -51,3 +52,31 @@ def test_a_missing_secret_is_named(catalog):
     with pytest.raises(CatalogError) as info:
         unit_project_specs(catalog, units, {}, "/p")
     assert "shared-postgres/auth_db" in str(info.value)
+
+
+def test_one_secret_under_two_names_and_embedded_in_a_url(catalog):
+    units = [{"service": "vllm-rag", "environment": "production"}]
+    paths = unit_secret_paths(catalog, units)
+    assert paths == ["vllm-rag/HF_TOKEN", "vllm-rag/POSTGRES_PASSWORD", "vllm-rag/QDRANT_API_KEY",
+                     "vllm-rag/VLLM_API_KEY", "vllm-rag/WEBUI_SECRET_KEY"]
+    secrets = dict((path, "s3cr/t@%s" % path.split("/")[1]) for path in paths)
+    (spec,) = unit_project_specs(catalog, units, secrets, "/p")
+    (secrets_file,) = spec["files"]
+    assert secrets_file["mode"] == "0600"
+    env = parse_env_file(secrets_file["content"])
+    assert env["VLLM_API_KEY"] == env["OPENAI_API_KEY"] == "s3cr/t@VLLM_API_KEY"
+    assert env["QDRANT__SERVICE__API_KEY"] == env["QDRANT_API_KEY"] == "s3cr/t@QDRANT_API_KEY"
+    # The password, percent-encoded inside the URL, is the one postgres-rag is initialised with.
+    assert env["POSTGRES_PASSWORD"] == "s3cr/t@POSTGRES_PASSWORD"
+    assert env["DATABASE_URL"] == "postgresql://rag:s3cr%2Ft%40POSTGRES_PASSWORD@postgres-rag:5432/openwebui"
+    # No secret value and no secret-bearing variable in the compose file itself.
+    assert "s3cr" not in str(spec["definition"])
+    for service in spec["definition"]["services"].values():
+        assert not set(service["environment"]) & set(env)
+    # The model load's grace period sets the wait, not the default minimum.
+    assert spec["wait_timeout"] == catalog.wait_timeout("vllm-rag", "production") > 180
+
+
+def test_fill_secret():
+    assert fill_secret("Bearer {secret}", "a b") == "Bearer a b"
+    assert fill_secret("u:{secret|urlencode}@h", "p@ss:/%") == "u:p%40ss%3A%2F%25@h"

@@ -19,10 +19,17 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog impor
 )
 
 DOMAIN = "korczewski.de"
+# The production host's GPU declaration (tests/conftest.py), so vllm-rag renders as it does there.
+HOST = {}
+
+
+@pytest.fixture(autouse=True)
+def _on_the_production_host(production_host):
+    HOST.update(production_host)
 
 
 def load(mutate, *mutations):
-    return Catalog.load(mutate(list(mutations)), DOMAIN)
+    return Catalog.load(mutate(list(mutations)), DOMAIN, **HOST)
 
 
 def setting(path, value):
@@ -310,7 +317,8 @@ def test_compose_project_for_method_hybrid_holds_only_the_containers(catalog):
     assert list(project["services"]) == ["qdrant-dev", "infinity-dev"]
     assert project["services"]["qdrant-dev"]["ports"] == ["127.0.0.1:6333:6333"]
     assert project["services"]["infinity-dev"]["ports"] == ["127.0.0.1:7997:7997"]
-    assert project["volumes"] == {"qdrant-dev-data": {"name": "qdrant-dev-data"}}
+    assert project["volumes"] == {"qdrant-dev-data": {"name": "qdrant-dev-data"},
+                                  "infinity-dev-cache": {"name": "infinity-dev-cache"}}
 
 
 def test_compose_project_publish_with_container_port_and_ipv6(catalog, mutate):
@@ -347,7 +355,9 @@ def test_resources_become_deploy_limits(mutate):
     catalog = load(mutate, setting("vllm-rag.environments.production.containers.1.resources",
                                    {"cpus": 4, "memory": "16g"}))
     spec = catalog.compose_project("vllm-rag", "production")["services"]["vllm-rag"]
-    assert spec["deploy"] == {"resources": {"limits": {"cpus": "4", "memory": "16g"}}}
+    # On the production host, which declares its GPUs, the reservation sits beside the limits.
+    assert spec["deploy"] == {"resources": {"limits": {"cpus": "4", "memory": "16g"}, "reservations": {
+        "devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}}}
 
 
 def test_depends_on_conditions(catalog):
@@ -376,8 +386,8 @@ def test_env_file_only_where_secrets_or_a_database_are_read(catalog):
     assert env_files("auth", "production") == {"auth-service": True}  # secret_env and database
     assert env_files("l2p", "production") == {"l2p-app": False, "l2p-api": True}  # database: false on l2p-app
     assert env_files("dashboard", "production") == {"vllm-dashboard": False}  # neither
-    assert env_files("vllm-rag", "production") == {"open-webui-rag": False, "vllm-rag": False, "qdrant-rag": False,
-                                                   "postgres-rag": True, "rag-ingest-engine": False}
+    assert env_files("vllm-rag", "production") == {"open-webui-rag": True, "vllm-rag": True, "qdrant-rag": True,
+                                                   "postgres-rag": True, "rag-ingest-engine": True}
     assert env_files("shared-postgres", "production") == {"shared-postgres": False}
     # Without an env file path, none at all.
     project = catalog.compose_project("auth", "production")
@@ -489,7 +499,9 @@ def test_health_targets_cover_every_unit_in_order(catalog):
 
 def test_secret_names(catalog, mutate):
     assert catalog.secret_names("auth", "production") == ["JWT_SECRET"]
-    assert catalog.secret_names("vllm-rag", "production") == ["POSTGRES_PASSWORD"]
+    assert catalog.secret_names("vllm-rag", "production") == [
+        "OPENAI_API_KEY", "QDRANT_API_KEY", "WEBUI_SECRET_KEY", "DATABASE_URL", "VLLM_API_KEY", "HF_TOKEN",
+        "QDRANT__SERVICE__API_KEY", "POSTGRES_PASSWORD"]
     assert catalog.secret_names("dashboard", "production") == []
     both = load(mutate, setting("auth.environments.production.containers.0.secret_env", ["JWT_SECRET", "SMTP_KEY"]))
     assert both.secret_names("auth", "production") == ["JWT_SECRET", "SMTP_KEY"]
@@ -573,13 +585,24 @@ def test_unit_containers_that_skip_the_database_get_none(catalog):
 
 def test_unit_secrets_are_vault_paths(catalog):
     assert catalog.unit("auth", "production")["secrets"] == {"JWT_SECRET": "auth/JWT_SECRET"}
-    assert catalog.unit("vllm-rag", "production")["secrets"] == {"POSTGRES_PASSWORD": "vllm-rag/POSTGRES_PASSWORD"}
+    unit = catalog.unit("vllm-rag", "production")
+    # Two names of one secret read one vault path: the key vLLM checks is the key Open WebUI sends.
+    assert unit["secrets"] == {
+        "OPENAI_API_KEY": "vllm-rag/VLLM_API_KEY", "VLLM_API_KEY": "vllm-rag/VLLM_API_KEY",
+        "QDRANT_API_KEY": "vllm-rag/QDRANT_API_KEY", "QDRANT__SERVICE__API_KEY": "vllm-rag/QDRANT_API_KEY",
+        "WEBUI_SECRET_KEY": "vllm-rag/WEBUI_SECRET_KEY", "HF_TOKEN": "vllm-rag/HF_TOKEN",
+        "POSTGRES_PASSWORD": "vllm-rag/POSTGRES_PASSWORD"}
+    # A secret embedded in a URL reaches containers only, through the secrets file.
+    assert unit["secret_templates"] == {"DATABASE_URL": {
+        "secret_path": "vllm-rag/POSTGRES_PASSWORD",
+        "format": "postgresql://rag:{secret|urlencode}@postgres-rag:5432/openwebui"}}
 
 
 def test_local_servers_get_the_same_identity_variables_as_containers(mutate):
     catalog = load(mutate,
                    setting("auth.environments.development.env", {"LOG_LEVEL": "debug", "SERVICE_NAME": "x"}),
-                   setting("vllm-rag.environments.development.local_servers.0.env", {"MODEL": "tiny"}))
+                   setting("vllm-rag.environments.development.local_servers.0.env", {"MODEL": "tiny"}),
+                   setting("vllm-rag.environments.development.local_servers.1.env", {}))
     [auth] = catalog.unit("auth", "development")["local_servers"]
     assert auth["env"] == {"LOG_LEVEL": "debug", "SERVICE_NAME": "auth", "PLATFORM_ENVIRONMENT": "development"}
     vllm, webui = catalog.unit("vllm-rag", "development")["local_servers"]
@@ -596,3 +619,89 @@ def test_health_targets_carry_the_catalog_conditions(mutate):
     [target] = catalog.health_targets(environment="production", service="auth")
     assert target["url"].endswith("/health")
     assert target["conditions"] == ["[BODY].status == ok", "[RESPONSE_TIME] < 500"]
+
+
+# ---------------------------------------------------------------- model serving
+
+
+def test_vllm_args_follow_the_image_entrypoint_and_keep_the_key_off_the_command_line(catalog):
+    spec = catalog.compose_project("vllm-rag", "production", env_file="secrets.env")["services"]["vllm-rag"]
+    assert spec["command"][:2] == ["--model", "Qwen/Qwen2.5-7B-Instruct"]
+    assert spec["command"][spec["command"].index("--max-model-len") + 1] == "16384"  # numbers become strings
+    assert "--api-key" not in spec["command"]
+    assert spec["shm_size"] == "16g"
+    assert spec["env_file"] == ["secrets.env"]
+    assert spec["volumes"] == ["vllm-rag-models:/root/.cache/huggingface"]
+
+
+@pytest.mark.parametrize("command, args, expected", [
+    (None, ["--port", 8000], ["--port", "8000"]),
+    (["serve", "m"], ["--x", 1.5], ["serve", "m", "--x", "1.5"]),
+    ("serve 'my model'", ["--x"], ["serve", "my model", "--x"]),
+    ("node server.js", None, "node server.js"),
+])
+def test_command_and_args(mutate, command, args, expected):
+    mutations = []
+    for key, value in (("command", command), ("args", args)):
+        if value is not None:
+            mutations.append(setting("dashboard.environments.production.containers.0." + key, value))
+    spec = load(mutate, *mutations).compose_project("dashboard", "production")["services"]["vllm-dashboard"]
+    assert spec["command"] == expected
+
+
+def test_start_period_replaces_the_grace_period_of_the_derived_and_the_catalog_healthcheck(mutate):
+    catalog = load(mutate, setting("auth.environments.production.containers.0.start_period", "15m"),
+                   setting("vllm-rag.environments.production.containers.2.start_period", 90))
+    auth = catalog.compose_project("auth", "production")["services"]["auth-service"]["healthcheck"]
+    assert auth["start_period"] == "15m" and "curl" in auth["test"][1]
+    qdrant = catalog.compose_project("vllm-rag", "production")["services"]["qdrant-rag"]["healthcheck"]
+    assert qdrant == {"test": ["CMD", "true"], "interval": "10s", "start_period": "90s"}
+
+
+def test_healthcheck_override_for_images_without_curl(production_services, production_host):
+    catalog = Catalog.load(production_services, DOMAIN, **production_host)
+    check = catalog.compose_project("vllm-rag", "production")["services"]["qdrant-rag"]["healthcheck"]
+    assert check["test"][:3] == ["CMD", "bash", "-c"]
+    assert "/dev/tcp/127.0.0.1/6333" in check["test"][3] and "GET /readyz" in check["test"][3]
+    assert "curl" not in str(check) and "wget" not in str(check)
+    # The derived default is still curl or wget.
+    webui = catalog.compose_project("vllm-rag", "production")["services"]["open-webui-rag"]["healthcheck"]
+    assert "curl -fsS" in webui["test"][1] and "wget -q" in webui["test"][1]
+
+
+def test_ipc_is_rendered(mutate):
+    catalog = load(mutate, {"op": "delete", "path": "vllm-rag.environments.production.containers.1.shm_size"},
+                   setting("vllm-rag.environments.production.containers.1.ipc", "host"))
+    spec = catalog.compose_project("vllm-rag", "production")["services"]["vllm-rag"]
+    assert spec["ipc"] == "host" and "shm_size" not in spec
+
+
+def test_wait_timeout_covers_the_slowest_start_period(catalog, mutate):
+    # vllm-rag: 20m grace, then 5 retries of 5s interval and 4s timeout, plus 30s.
+    assert catalog.wait_timeout("vllm-rag", "production") == 1200 + 45 + 30
+    assert catalog.wait_timeout("vllm-rag", "production", minimum=3600) == 3600
+    # The derived default: 60s grace period.
+    assert catalog.wait_timeout("auth", "production") == 60 + 45 + 30
+    # No healthcheck at all: only the minimum.
+    assert catalog.wait_timeout("shared-postgres", "production", minimum=7) == 7
+    # A catalog healthcheck without timings waits as long as Docker's defaults allow.
+    assert catalog.wait_timeout("vllm-rag", "development") >= 0
+    slow = load(mutate, setting("vllm-rag.environments.production.containers.2.healthcheck",
+                                {"test": ["CMD", "true"], "start_period": "1h"}))
+    assert slow.wait_timeout("vllm-rag", "production") == 3600 + 3 * 60 + 30
+
+
+def test_stack_members_nobody_routes_stay_on_the_units_internal_network(catalog):
+    project = catalog.compose_project("vllm-rag", "production")
+    assert project["networks"] == {"platform": {"name": "platform", "external": True},
+                                   "internal": {"name": "vllm-rag-production-internal"}}
+    networks = {name: spec["networks"] for name, spec in project["services"].items()}
+    assert networks == {"open-webui-rag": ["platform", "internal"], "vllm-rag": ["platform", "internal"],
+                        "qdrant-rag": ["internal"], "postgres-rag": ["internal"], "rag-ingest-engine": ["internal"]}
+    assert catalog.unit("vllm-rag", "production")["internal_network"] == "vllm-rag-production-internal"
+    # Units whose containers are all routed or use the shared database keep the one shared network.
+    for service, environment in (("l2p", "production"), ("auth", "production"), ("shared-postgres", "production"),
+                                 ("vllm-rag", "development")):
+        project = catalog.compose_project(service, environment)
+        assert "internal" not in project["networks"], service
+        assert catalog.unit(service, environment)["internal_network"] is None

@@ -37,15 +37,15 @@ def test_corpus_is_large_and_well_formed():
     names = [case["name"] for case in CORPUS]
     assert len(names) == len(set(names)), "case names must be unique"
     for case in CORPUS:
-        assert set(case) <= {"name", "mutations", "services", "domain", "errors"}, case["name"]
+        assert set(case) <= {"name", "mutations", "services", "domain", "host", "errors"}, case["name"]
         assert case["errors"], "%s: a bad catalog must expect at least one error" % case["name"]
-        assert "mutations" in case or "services" in case or "domain" in case, case["name"]
+        assert set(case) & {"mutations", "services", "domain", "host"}, case["name"]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[case["name"] for case in CORPUS])
 def test_bad_catalog_reports_exactly_the_expected_errors(case, mutate):
     services, domain = _case_input(case, mutate)
-    catalog, errors, warnings = Catalog.check(services, domain)
+    catalog, errors, warnings = Catalog.check(services, domain, **case.get("host", {}))
     assert catalog is None
     # Every expected error, nothing else, each exactly once.
     assert collections.Counter(errors) == collections.Counter(case["errors"]), "\n".join(
@@ -56,7 +56,7 @@ def test_bad_catalog_reports_exactly_the_expected_errors(case, mutate):
 def test_load_raises_with_every_error(case, mutate):
     services, domain = _case_input(case, mutate)
     with pytest.raises(CatalogError) as raised:
-        Catalog.load(services, domain)
+        Catalog.load(services, domain, **case.get("host", {}))
     assert sorted(raised.value.errors) == sorted(case["errors"])
     message = str(raised.value)
     assert message.startswith("platform_services is invalid:\n")
@@ -156,7 +156,7 @@ def _paths(node, prefix=()):
             yield from _paths(value, prefix + (index,))
 
 
-def test_any_odd_value_anywhere_gives_errors_never_an_exception(base_services):
+def test_any_odd_value_anywhere_gives_errors_never_an_exception(base_services, production_host):
     """Replace every node of the base catalog with each odd value: check() must never raise."""
     checked = 0
     for path in _paths(base_services):
@@ -166,7 +166,7 @@ def test_any_odd_value_anywhere_gives_errors_never_an_exception(base_services):
             for part in path[:-1]:
                 node = node[part]
             node[path[-1]] = copy.deepcopy(value)
-            catalog, errors, warnings = Catalog.check(services, BASE_DOMAIN)
+            catalog, errors, warnings = Catalog.check(services, BASE_DOMAIN, **production_host)
             assert (catalog is None) == bool(errors), path
             assert all(isinstance(e, str) and ": " in e for e in errors), path
             if catalog is not None:
