@@ -141,8 +141,9 @@ class Derivations(object):
                 continue
             if env.use_production_database and environment != "production":
                 continue
+            server = self.database_server(env)
             result.append({"name": svc.database, "owner": svc.database_user, "service": name,
-                           "server": self.database_server(env)})
+                           "server": server, "secret_path": database_secret_path(server, svc.database)})
         return result
 
     def database_login(self, service, environment):

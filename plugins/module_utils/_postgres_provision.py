@@ -165,6 +165,9 @@ class PsqlRunner(object):
         rc, out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", "postgres", "-v", "spec=" + spec, "-f", "-"],
                                   stdin=STATE_SQL)
         if rc != 0:
+            if "is not running" in err or "No such container" in err:
+                raise ProvisionError("the database server %s does not run: deploy it first "
+                                     "(playbooks/shared_postgres.yml or site.yml)" % self.container)
             raise ProvisionError("reading the state of %s failed: %s" % (self.container, err.strip()))
         try:
             return json.loads(out)

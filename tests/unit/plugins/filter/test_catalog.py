@@ -159,7 +159,8 @@ def test_traefik_labels(base_services):
 
 def test_service_databases(base_services):
     assert f("service_databases")(base_services, DOMAIN)[0] == \
-        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres"}
+        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres",
+         "secret_path": "shared-postgres/auth_db"}
     assert {d["server"] for d in f("service_databases")(base_services, DOMAIN, "development")} == {"postgres-dev"}
 
 

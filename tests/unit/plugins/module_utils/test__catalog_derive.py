@@ -171,16 +171,24 @@ def test_container_names(catalog):
 
 def test_databases_per_environment(catalog):
     assert catalog.databases("production") == [
-        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres"},
-        {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "shared-postgres"},
-        {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "shared-postgres"},
-        {"name": "videovault_db", "owner": "videovault_user", "service": "videovault", "server": "shared-postgres"},
+        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "shared-postgres",
+         "secret_path": "shared-postgres/auth_db"},
+        {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "shared-postgres",
+         "secret_path": "shared-postgres/l2p_db"},
+        {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "shared-postgres",
+         "secret_path": "shared-postgres/payment_db"},
+        {"name": "videovault_db", "owner": "videovault_user", "service": "videovault", "server": "shared-postgres",
+         "secret_path": "shared-postgres/videovault_db"},
     ]
     assert catalog.databases("development") == [
-        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "postgres-dev"},
-        {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "postgres-dev"},
-        {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "postgres-dev"},
-        {"name": "videovault_db", "owner": "videovault_user", "service": "videovault", "server": "postgres-dev"},
+        {"name": "auth_db", "owner": "auth_user", "service": "auth", "server": "postgres-dev",
+         "secret_path": "postgres-dev/auth_db"},
+        {"name": "l2p_db", "owner": "l2p_user", "service": "l2p", "server": "postgres-dev",
+         "secret_path": "postgres-dev/l2p_db"},
+        {"name": "payment_db", "owner": "payment_user", "service": "payment", "server": "postgres-dev",
+         "secret_path": "postgres-dev/payment_db"},
+        {"name": "videovault_db", "owner": "videovault_user", "service": "videovault", "server": "postgres-dev",
+         "secret_path": "postgres-dev/videovault_db"},
     ]
 
 
