@@ -170,6 +170,8 @@ def container_record(raw):
         "image": raw.get("Image"),
         "started_at": None,
         "restart_count": None,
+        "exit_code": None,
+        "restart_policy": None,
         "labels": {"service": labels.get(LABEL_SERVICE), "environment": labels.get(LABEL_ENVIRONMENT)},
         "ports": ports,
         "volumes": sorted(set(m.get("Name") for m in raw.get("Mounts") or []
@@ -193,6 +195,8 @@ def _add_inspect(record, info):
     record["health"] = (state.get("Health") or {}).get("Status") or None
     record["started_at"] = state.get("StartedAt")
     record["restart_count"] = info.get("RestartCount")
+    record["exit_code"] = state.get("ExitCode")
+    record["restart_policy"] = ((info.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no"
     record["image"] = config.get("Image") or record["image"]
     networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
     record["networks"] = sorted(networks)
@@ -220,7 +224,8 @@ def database_hosts(env_list):
 
 
 def _public(record):
-    keys = ("name", "id", "project", "state", "health", "image", "started_at", "restart_count", "matched",
+    keys = ("name", "id", "project", "state", "health", "image", "started_at", "restart_count", "exit_code",
+            "restart_policy", "matched",
             "ports", "volumes", "networks", "database_hosts")
     return dict((k, record.get(k)) for k in keys)
 

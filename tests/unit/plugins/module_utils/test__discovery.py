@@ -61,14 +61,16 @@ class Engine:
         if entry is None:
             return None
         name = entry["Names"][0][1:]
-        state = {"Status": entry["State"], "StartedAt": "2026-01-02T03:04:05.000000000Z"}
+        state = {"Status": entry["State"], "StartedAt": "2026-01-02T03:04:05.000000000Z",
+                 "ExitCode": 0 if entry["State"] == "running" else 137}
         if name in self.health:
             state["Health"] = {"Status": self.health[name]}
         networks = copy.deepcopy(entry["NetworkSettings"]["Networks"])
         for net in networks.values():
             net["Aliases"] = [name, full_id(name)[:12]]
         config = {"Image": entry["Image"], "Env": self.env.get(name, [])}
-        return {"Id": cid, "State": state, "RestartCount": 2, "Config": config, "NetworkSettings": {"Networks": networks}}
+        return {"Id": cid, "State": state, "RestartCount": 2, "Config": config, "NetworkSettings": {"Networks": networks},
+                "HostConfig": {"RestartPolicy": {"Name": "unless-stopped", "MaximumRetryCount": 0}}}
 
 
 @pytest.fixture
@@ -156,6 +158,7 @@ def test_rightful_containers_are_matched_by_labels_and_inspected(catalog):
     cont = containers_of(run, "auth/production")["auth-service"]
     assert cont["matched"] == "labels" and cont["health"] == "healthy" and cont["restart_count"] == 2
     assert cont["started_at"].startswith("2026-01-02") and cont["database_hosts"] == {"DATABASE_HOST": "shared-postgres"}
+    assert cont["exit_code"] == 0 and cont["restart_policy"] == "unless-stopped"
     assert run.unmanaged == [] and run.orphans == []
     # Only catalog containers cost an inspect; the unrelated one is listed and left alone.
     assert engine.inspected == [full_id("auth-service")]
