@@ -1,0 +1,6 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The korczewski.platform control dashboard."""
+
+__version__ = "0.1.0"
