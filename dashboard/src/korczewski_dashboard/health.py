@@ -1,0 +1,71 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One health round over the catalog's health targets, with the collection's own probes and
+Gatus-style conditions (``_health``). Container targets are judged from the discovery just made
+(the same Docker facts ``_health`` reads), so the web container needs no Docker socket for them."""
+
+from __future__ import annotations
+
+from . import collection  # noqa: F401
+from ansible_collections.korczewski.platform.plugins.module_utils import _health
+from ansible_collections.korczewski.platform.plugins.module_utils import _health_probes as probes
+
+
+def endpoints(catalog, https_port=443, https_address=None):
+    """(validated endpoints, {unit key: [endpoint names]}) from the catalog's health targets."""
+    targets = catalog.health_targets(https_port=https_port)
+    if https_address:
+        for target in targets:
+            if target.get("kind") == "https":
+                target["address"] = https_address
+    eps, errors, dummy = _health.normalize_endpoints(targets)
+    if errors:
+        raise ValueError("the catalog's health targets are invalid: %s" % "; ".join(errors))
+    by_unit = {}
+    for ep in eps:
+        by_unit.setdefault("%s/%s" % (ep.service, ep.environment), []).append(ep.name)
+    return eps, by_unit
+
+
+def _containers(discovery):
+    found = {}
+    for unit in discovery.get("units") or []:
+        for cont in unit.get("containers") or []:
+            if cont.get("project") == unit.get("project"):
+                found.setdefault(cont["name"], cont)
+    return found
+
+
+def container_result(ep, record):
+    """The result ``_health.check`` would give for a container endpoint, from a discovered record."""
+    if record is None:
+        obs = {"container_state": None, "container_health": None, "error": "no container named %r" % ep.container}
+    else:
+        obs = {"container_state": record.get("state"), "error": None,
+               "container_health": probes.container_health(record.get("state"), record.get("health"))}
+    facts = _health.facts_of(ep, obs)
+    failed = []
+    for condition in ep.conditions:
+        passed, reason = condition.evaluate(facts)
+        if not passed:
+            failed.append("%s (%s)" % (condition.text, reason))
+    return {"name": ep.name, "service": ep.service, "environment": ep.environment, "kind": ep.kind,
+            "target": ep.target, "ok": not failed, "status": None, "latency_ms": None,
+            "certificate_expires_in_hours": None, "container_health": obs["container_health"],
+            "container_state": obs["container_state"], "failed_conditions": failed, "error": obs["error"]}
+
+
+def run_round(eps, discovery, timeout, context=None):
+    """Every endpoint once (no retries: the next round is the retry); results in input order."""
+    probed = [ep for ep in eps if ep.kind != "container"]
+    results = dict((r["name"], r) for r in _health.run_checks(probed, timeout=timeout, retries=0, context=context))
+    containers = _containers(discovery or {})
+    for ep in eps:
+        if ep.kind == "container":
+            results[ep.name] = container_result(ep, containers.get(ep.container))
+    return [results[ep.name] for ep in eps]
+
+
+def ssl_context(ca_file=None, validate_certs=True):
+    return probes.ssl_context(ca_file, validate_certs)
