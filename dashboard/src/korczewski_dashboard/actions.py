@@ -95,19 +95,19 @@ class Actions:
             if violation["unit"] == key and violation["active"]:
                 strays.extend(s["name"] or "pid %s" % s["pid"] for s in violation["strays"] if s["running"])
         if strays:
-            return Outcome(REFUSED, "refused: %s already has an instance outside its rightful one (%s); starting would "
+            return Outcome(REFUSED, "%s already has an instance outside its rightful one (%s); starting would "
                            "run a second instance. Stop the stray first." % (key, ", ".join(sorted(set(strays)))))
         idle = [c for c in own if c["state"] != "running" and not state.is_oneshot(c)]
         running = [c for c in own if c["state"] == "running"]
         if env.servers and not servers and not own:
-            return Outcome(REFUSED, "refused: %s is a development server; dev servers are started by Ansible as their "
+            return Outcome(REFUSED, "%s is a development server; dev servers are started by Ansible as their "
                            "source's owner (%s)" % (key, _ansible_hint(service, environment)))
         if not own and env.containers:
-            return Outcome(REFUSED, "refused: %s is not deployed; compose up stays with Ansible (%s)"
+            return Outcome(REFUSED, "%s is not deployed; compose up stays with Ansible (%s)"
                            % (key, _ansible_hint(service, environment)))
         if not idle:
             names = ", ".join(c["name"] for c in running) or ", ".join("pid %s" % s["pid"] for s in servers)
-            return Outcome(REFUSED, "refused: %s already runs (%s); a second instance is never started" % (key, names))
+            return Outcome(REFUSED, "%s already runs (%s); a second instance is never started" % (key, names))
         for cont in idle:
             await self.monitor.docker.start(cont["id"])
         return Outcome(OK, "started %s" % ", ".join(c["name"] for c in idle))
@@ -115,7 +115,7 @@ class Actions:
     async def _stop(self, key, own, servers):
         running = [c for c in own if c["state"] in ("running", "restarting", "paused")]
         if not running and not servers:
-            return Outcome(REFUSED, "refused: %s is not running" % key)
+            return Outcome(REFUSED, "%s is not running" % key)
         done = []
         for cont in reversed(running):
             await self.monitor.docker.stop(cont["id"], self.settings.stop_timeout)
@@ -131,7 +131,7 @@ class Actions:
     async def _restart(self, key, own):
         running = [c for c in own if c["state"] == "running"]
         if not running:
-            return Outcome(REFUSED, "refused: %s is not running; start it instead" % key)
+            return Outcome(REFUSED, "%s is not running; start it instead" % key)
         for cont in running:
             await self.monitor.docker.restart(cont["id"], self.settings.stop_timeout)
         return Outcome(OK, "restarted %s" % ", ".join(c["name"] for c in running))
@@ -150,12 +150,12 @@ class Actions:
                 if not stray["stoppable"]:
                     why = "it is the rightful instance of a unit: fix its configuration" if stray.get("rightful") \
                         else "it is not running"
-                    return Outcome(REFUSED, "refused: %s is not stopped: %s" % (stray["name"] or target, why))
+                    return Outcome(REFUSED, "%s is not stopped: %s" % (stray["name"] or target, why))
                 if stray["kind"] == "container":
                     await self.monitor.docker.stop(stray["id"], self.settings.stop_timeout)
                     return Outcome(OK, "stopped stray container %s (%s) of %s" % (stray["name"], stray["id"], violation["unit"]))
                 return await asyncio.to_thread(self._stop_process, stray, violation["unit"])
-        return Outcome(REFUSED, "refused: %s is no stray of a running violation (any more)" % target)
+        return Outcome(REFUSED, "%s is no stray of a running violation (any more)" % target)
 
     def _stop_process(self, stray, unit):
         pid = stray["pid"]
@@ -163,9 +163,9 @@ class Actions:
         if stat is None or stat["state"] in _GONE:
             return Outcome(OK, "pid %s was already gone" % pid)
         if stray.get("start_time") is not None and stat["start_time"] != stray["start_time"]:
-            return Outcome(REFUSED, "refused: pid %s now belongs to another program" % pid)
+            return Outcome(REFUSED, "pid %s now belongs to another program" % pid)
         if stat["pgrp"] == os.getpgrp():
-            return Outcome(REFUSED, "refused: pid %s shares the dashboard's own process group" % pid)
+            return Outcome(REFUSED, "pid %s shares the dashboard's own process group" % pid)
         outcome = terminate_session(stat["pgrp"], timeout=self.settings.stop_timeout)
         if outcome["remaining"]:
             return Outcome(FAILED, "process group %s: pids %s survived SIGKILL"

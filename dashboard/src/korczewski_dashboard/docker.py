@@ -17,6 +17,12 @@ from . import collection  # noqa: F401
 from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import API_VERSION, DockerError
 
 
+# What changes a container's run state or health; healthcheck execs (every few seconds per
+# container) would otherwise wake discovery all the time.
+EVENTS = ("create", "start", "restart", "stop", "die", "kill", "oom", "destroy", "pause", "unpause", "rename",
+          "health_status")
+
+
 class AsyncDocker:
 
     def __init__(self, docker_host, timeout=30.0):
@@ -60,7 +66,7 @@ class AsyncDocker:
 
     async def events(self):
         """Container events as dicts, until the stream ends or fails (callers reconnect)."""
-        params = {"filters": json.dumps({"type": ["container"]})}
+        params = {"filters": json.dumps({"type": ["container"], "event": list(EVENTS)})}
         timeout = httpx.Timeout(None, connect=5.0)
         async with self.client.stream("GET", self.prefix + "/events", params=params, timeout=timeout) as response:
             if response.status_code != 200:

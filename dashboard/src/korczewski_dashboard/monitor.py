@@ -51,6 +51,7 @@ class Monitor:
         self.metrics_text = ""
         self.renderer = None   # set by the web app: status -> board HTML
         self.board_html = ""
+        self._fingerprint = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -151,6 +152,10 @@ class Monitor:
         self.status = status
         self.status_json = json.dumps(status, default=str).encode("utf-8")
         self.metrics_text = metrics.render(status)
+        fingerprint = _fingerprint(status)
+        if fingerprint == self._fingerprint:
+            return
+        self._fingerprint = fingerprint
         if self.renderer is not None:
             self.board_html = self.renderer(status)
         async with self._changed:
@@ -171,3 +176,22 @@ class Monitor:
             if "%s/%s" % (unit["service"], unit["environment"]) == key:
                 return unit
         return None
+
+
+def _fingerprint(status):
+    """What a page shows, less the clocks: a new version (and an SSE push) only when it changed."""
+    trimmed = dict(status)
+    for key in ("generated_at", "monitor", "discovery_elapsed"):
+        trimmed.pop(key, None)
+    trimmed["events_connected"] = status["monitor"]["events_connected"]
+    trimmed["discovery_error"] = status["monitor"]["discovery_error"]
+    services = []
+    for row in status["services"]:
+        cells = {}
+        for env, cell in row["environments"].items():
+            if cell is not None:
+                cell = dict(cell, dev_servers=[dict(s, uptime=None) for s in cell["dev_servers"]])
+            cells[env] = cell
+        services.append(dict(row, environments=cells))
+    trimmed["services"] = services
+    return json.dumps(trimmed, sort_keys=True, default=str)
