@@ -233,13 +233,15 @@ def _public(record):
 # -------------------------------------------------------------------- processes
 
 
-def _tcp_table():
-    """(listeners, established): listening sockets and established connections of this network namespace."""
+def _tcp_table(net_dir=None):
+    """(listeners, established): listening sockets and established connections of this network namespace,
+    or of the one whose ``/proc/<pid>/net`` is ``net_dir`` (a container sharing the host's pids reads the
+    host's through ``/proc/1/net``)."""
     listeners = []
     established = []
     for name, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
         try:
-            with open(os.path.join(PROC, "net", name)) as f:
+            with open(os.path.join(net_dir or os.path.join(PROC, "net"), name)) as f:
                 lines = f.readlines()[1:]
         except (IOError, OSError):
             continue
@@ -265,10 +267,10 @@ def _tcp_table():
 class ProcessTable:
     """Listeners and database connections of host processes, from one pass over /proc."""
 
-    def __init__(self, database_targets):
+    def __init__(self, database_targets, net_dir=None):
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.uptime = _uptime()
-        listeners, established = _tcp_table()
+        listeners, established = _tcp_table(net_dir)
         wanted = [c for c in established if (c["remote"], c["remote_port"]) in database_targets]
         owners = socket_owners([s["inode"] for s in listeners] + [c["inode"] for c in wanted])
         self.ports = {}        # pid -> sorted listening ports
@@ -422,8 +424,9 @@ def _process_entry(server, info, found_by):
 class Discovery:
     """One discovery run. ``Discovery(catalog, state_dir, docker).run()`` returns the result dict."""
 
-    def __init__(self, catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST):
+    def __init__(self, catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None):
         self.index = CatalogIndex(catalog)
+        self.net_dir = net_dir
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.docker = docker if docker is not None else DockerAPI(docker_host)
         self.units = {}
@@ -542,7 +545,7 @@ class Discovery:
         return targets
 
     def _processes(self, records, database_servers):
-        procs = ProcessTable(self._database_targets(database_servers))
+        procs = ProcessTable(self._database_targets(database_servers), self.net_dir)
         managed = {}   # session id -> (unit key, entry)
         for key, servers in self.index.servers.items():
             for server in servers:
@@ -640,9 +643,9 @@ class Discovery:
                         entry["database_connections"].append(conn)
 
 
-def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST):
+def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None):
     """Discover what runs for every unit of the catalog; see :class:`Discovery`."""
-    return Discovery(catalog, state_dir, docker=docker, docker_host=docker_host).run()
+    return Discovery(catalog, state_dir, docker=docker, docker_host=docker_host, net_dir=net_dir).run()
 
 
 # -------------------------------------------------------------------- unit state
