@@ -6,7 +6,11 @@ expiry and single-environment violations per service."""
 
 from __future__ import annotations
 
+import psutil
+
 from .state import RUNNING, violations_per_service
+
+_SELF = psutil.Process()
 
 
 def _labels(**labels):
@@ -50,3 +54,14 @@ def render(status):
     for service, count in sorted(violations_per_service(status).items()):
         lines.append("platform_single_environment_violations%s %d" % (_labels(service=service), count))
     return "\n".join(lines) + "\n"
+
+
+def process_metrics():
+    """The dashboard's own footprint, read per scrape (cheap: one /proc/self read each)."""
+    memory = _SELF.memory_info()
+    cpu = _SELF.cpu_times()
+    return ("# HELP process_resident_memory_bytes Resident memory of the dashboard.\n"
+            "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %d\n"
+            "# HELP process_cpu_seconds_total CPU time of the dashboard.\n"
+            "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.2f\n"
+            % (memory.rss, cpu.user + cpu.system))

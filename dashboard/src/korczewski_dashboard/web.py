@@ -22,6 +22,7 @@ from . import collection  # noqa: F401
 from . import auth
 from .actions import OK, REFUSED, Actions
 from .audit import AuditLog
+from .metrics import process_metrics
 from .monitor import Monitor
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
 
@@ -163,7 +164,7 @@ def create_app(settings):
         return Response(monitor.status_json, media_type="application/json")
 
     async def metrics(request):
-        return PlainTextResponse(monitor.metrics_text, media_type="text/plain; version=0.0.4")
+        return PlainTextResponse(monitor.metrics_text + process_metrics(), media_type="text/plain; version=0.0.4")
 
     async def healthz(request):
         ok = monitor.discovery is not None and monitor.discovery_error is None
