@@ -48,10 +48,9 @@ def _duration(seconds):
     if seconds is None:
         return "-"
     seconds = int(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size, sub, sub_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60), ("m", 60, "s", 1)):
         if seconds >= size:
-            return "%d%s %d%s" % (seconds // size, unit, (seconds % size) // (size // 60 if size > 60 else 1),
-                                  {"d": "h", "h": "m", "m": "s"}[unit])
+            return "%d%s %d%s" % (seconds // size, unit, (seconds % size) // sub_size, sub)
     return "%ds" % seconds
 
 
