@@ -12,10 +12,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 out=${1:?usage: build-context.sh DIR [WHEEL_CACHE]}
 cache=${2:-$repo/.cache/dashboard-wheels}
-pip=${PIP:-pip3}
+# PIP may be a command with arguments ("python3 -m pip").
+pip=${PIP:-python3 -m pip}
 
 mkdir -p "$cache"
-"$pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+$pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
     --implementation cp --python-version 3.11 --abi cp311 --abi abi3 --abi none \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --platform any -d "$cache" -r "$here/requirements.lock"

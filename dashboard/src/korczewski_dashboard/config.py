@@ -60,6 +60,7 @@ class Settings:
     login_lockout: float = 300.0
     stop_timeout: int = 10
     events: bool = True
+    net_dir: str = None
 
     def load_catalog(self):
         """(services, domain, network) from the catalog file the role renders from platform_services."""
@@ -106,4 +107,6 @@ def from_environment():
         login_lockout=float(_env("DASHBOARD_LOGIN_LOCKOUT", 300)),
         stop_timeout=int(_env("DASHBOARD_STOP_TIMEOUT", 10)),
         events=_flag("DASHBOARD_EVENTS", True),
+        # In a container sharing the host's pids: /proc/1/net, the host's TCP table.
+        net_dir=_env("DASHBOARD_NET_DIR"),
     )
