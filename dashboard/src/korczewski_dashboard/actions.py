@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 
-from . import collection  # noqa: F401
 from . import state
 from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import read_stat, terminate_session
 from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerError

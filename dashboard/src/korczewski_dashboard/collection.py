@@ -49,6 +49,3 @@ def ensure_importable():
             sys.path.remove(path)
     raise ImportError("korczewski.platform is not importable: set DASHBOARD_COLLECTIONS_PATH to the directory "
                       "holding ansible_collections/korczewski/platform")
-
-
-ensure_importable()

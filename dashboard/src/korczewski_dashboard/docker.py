@@ -13,7 +13,6 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from . import collection  # noqa: F401
 from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import API_VERSION, DockerError
 
 

@@ -7,7 +7,6 @@ Gatus-style conditions (``_health``). Container targets are judged from the disc
 
 from __future__ import annotations
 
-from . import collection  # noqa: F401
 from ansible_collections.korczewski.platform.plugins.module_utils import _health
 from ansible_collections.korczewski.platform.plugins.module_utils import _health_probes as probes
 

@@ -13,7 +13,6 @@ import json
 import logging
 import time
 
-from . import collection  # noqa: F401
 from . import health, metrics, state
 from .docker import AsyncDocker
 from ansible_collections.korczewski.platform.plugins.module_utils._discovery import discover

@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import time
 
-from . import collection  # noqa: F401  (makes the collection importable)
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import ENVIRONMENTS
 from ansible_collections.korczewski.platform.plugins.module_utils._rule import stop_plan
 

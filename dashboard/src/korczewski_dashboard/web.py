@@ -18,7 +18,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import collection  # noqa: F401
 from . import auth
 from .actions import OK, REFUSED, Actions
 from .audit import AuditLog
