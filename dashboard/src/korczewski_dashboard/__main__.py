@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -24,7 +25,10 @@ def main(argv=None):
         print(hash_password(sys.stdin.readline().rstrip("\n")))
         return 0
     import uvicorn
+    # Only the package's own files: the default (the working directory) may hold a whole venv.
+    reload_dirs = [os.path.dirname(os.path.abspath(__file__))] if args.reload else None
     uvicorn.run("korczewski_dashboard.app:app", host=args.host, port=args.port, reload=args.reload,
+                reload_dirs=reload_dirs,
                 proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
                 log_level="info", access_log=False, lifespan="on")
     return 0
