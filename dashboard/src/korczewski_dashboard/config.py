@@ -61,6 +61,7 @@ class Settings:
     stop_timeout: int = 10
     events: bool = True
     net_dir: str = None
+    probe_loopback: bool = True
 
     def load_catalog(self):
         """(services, domain, network) from the catalog file the role renders from platform_services."""
@@ -109,4 +110,6 @@ def from_environment():
         events=_flag("DASHBOARD_EVENTS", True),
         # In a container sharing the host's pids: /proc/1/net, the host's TCP table.
         net_dir=_env("DASHBOARD_NET_DIR"),
+        # Off in a container: the host's loopback (development ports) is not reachable from it.
+        probe_loopback=_flag("DASHBOARD_PROBE_LOOPBACK", True),
     )

@@ -7,13 +7,38 @@ Gatus-style conditions (``_health``). Container targets are judged from the disc
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from ansible_collections.korczewski.platform.plugins.module_utils import _health
 from ansible_collections.korczewski.platform.plugins.module_utils import _health_probes as probes
 
 
-def endpoints(catalog, https_port=443, https_address=None):
-    """(validated endpoints, {unit key: [endpoint names]}) from the catalog's health targets."""
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _loopback(target):
+    host = urlsplit(target["url"]).hostname if target.get("url") else (target.get("address") or target.get("host"))
+    return target.get("kind") in ("http", "tcp") and (host is None or host in LOOPBACK)
+
+
+def endpoints(catalog, https_port=443, https_address=None, probe_loopback=True):
+    """(validated endpoints, {unit key: [endpoint names]}) from the catalog's health targets.
+
+    ``probe_loopback=False`` leaves out the targets on the host's loopback (published development
+    ports, dev servers): a dashboard in a container of its own network cannot reach them, and a
+    failed probe there would call a healthy unit unhealthy. Discovery still reports their state.
+    """
     targets = catalog.health_targets(https_port=https_port)
+    if not probe_loopback:
+        targets = [t for t in targets if not _loopback(t)]
+    # A dev server is named after its service, which a production container may be too: the
+    # environment tells them apart, where the probe module would refuse the duplicate name.
+    seen = {}
+    for target in targets:
+        seen[target["name"]] = seen.get(target["name"], 0) + 1
+    for target in targets:
+        if seen[target["name"]] > 1:
+            target["name"] = "%s (%s)" % (target["name"], target["environment"])
     if https_address:
         for target in targets:
             if target.get("kind") == "https":

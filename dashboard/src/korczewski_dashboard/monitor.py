@@ -31,7 +31,8 @@ class Monitor:
         self.catalog = catalog
         self.audit = audit
         self.history = state.HealthHistory(settings.history_size)
-        self.endpoints, self.endpoints_by_unit = health.endpoints(catalog, settings.https_port, settings.https_address)
+        self.endpoints, self.endpoints_by_unit = health.endpoints(catalog, settings.https_port, settings.https_address,
+                                                                  settings.probe_loopback)
         self.ssl_context = health.ssl_context(settings.ca_file, settings.validate_certs)
         self.docker = AsyncDocker(settings.docker_host)
         self._sync_docker = DockerAPI(settings.docker_host, timeout=15)

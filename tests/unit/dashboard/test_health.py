@@ -30,3 +30,21 @@ def test_a_container_target_is_judged_from_the_discovered_container(catalog):
     assert not stopped["ok"] and stopped["container_health"] == "exited"
     gone = health.container_result(target, None)
     assert not gone["ok"] and "no container named" in gone["error"]
+
+
+def test_a_name_shared_by_a_container_and_a_dev_server_is_told_apart_by_environment(mutate, base_domain):
+    from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
+
+    services = mutate([{"op": "set", "path": "payment.environments.production.containers.0.name", "value": "payment"}])
+    eps, by_unit = health.endpoints(Catalog.load(services, base_domain))
+    assert by_unit["payment/production"] == ["payment (production)"]
+    assert by_unit["payment/development"] == ["payment (development)"]
+
+
+def test_a_containerised_dashboard_leaves_the_hosts_loopback_unprobed(catalog):
+    everything, dummy = health.endpoints(catalog)
+    eps, by_unit = health.endpoints(catalog, probe_loopback=False)
+    left_out = set(ep.name for ep in everything) - set(ep.name for ep in eps)
+    assert left_out and all(ep.kind in ("http", "tcp") and "127.0.0.1" in ep.target
+                            for ep in everything if ep.name in left_out)
+    assert "auth/development" not in by_unit and by_unit["auth/production"] == ["auth-service"]
