@@ -170,6 +170,8 @@ def container_record(raw):
         "image": raw.get("Image"),
         "started_at": None,
         "restart_count": None,
+        "exit_code": None,
+        "restart_policy": None,
         "labels": {"service": labels.get(LABEL_SERVICE), "environment": labels.get(LABEL_ENVIRONMENT)},
         "ports": ports,
         "volumes": sorted(set(m.get("Name") for m in raw.get("Mounts") or []
@@ -193,6 +195,8 @@ def _add_inspect(record, info):
     record["health"] = (state.get("Health") or {}).get("Status") or None
     record["started_at"] = state.get("StartedAt")
     record["restart_count"] = info.get("RestartCount")
+    record["exit_code"] = state.get("ExitCode")
+    record["restart_policy"] = ((info.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no"
     record["image"] = config.get("Image") or record["image"]
     networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
     record["networks"] = sorted(networks)
@@ -220,7 +224,8 @@ def database_hosts(env_list):
 
 
 def _public(record):
-    keys = ("name", "id", "project", "state", "health", "image", "started_at", "restart_count", "matched",
+    keys = ("name", "id", "project", "state", "health", "image", "started_at", "restart_count", "exit_code",
+            "restart_policy", "matched",
             "ports", "volumes", "networks", "database_hosts")
     return dict((k, record.get(k)) for k in keys)
 
@@ -228,13 +233,15 @@ def _public(record):
 # -------------------------------------------------------------------- processes
 
 
-def _tcp_table():
-    """(listeners, established): listening sockets and established connections of this network namespace."""
+def _tcp_table(net_dir=None):
+    """(listeners, established): listening sockets and established connections of this network namespace,
+    or of the one whose ``/proc/<pid>/net`` is ``net_dir`` (a container sharing the host's pids reads the
+    host's through ``/proc/1/net``)."""
     listeners = []
     established = []
     for name, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
         try:
-            with open(os.path.join(PROC, "net", name)) as f:
+            with open(os.path.join(net_dir or os.path.join(PROC, "net"), name)) as f:
                 lines = f.readlines()[1:]
         except (IOError, OSError):
             continue
@@ -260,10 +267,10 @@ def _tcp_table():
 class ProcessTable:
     """Listeners and database connections of host processes, from one pass over /proc."""
 
-    def __init__(self, database_targets):
+    def __init__(self, database_targets, net_dir=None):
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.uptime = _uptime()
-        listeners, established = _tcp_table()
+        listeners, established = _tcp_table(net_dir)
         wanted = [c for c in established if (c["remote"], c["remote_port"]) in database_targets]
         owners = socket_owners([s["inode"] for s in listeners] + [c["inode"] for c in wanted])
         self.ports = {}        # pid -> sorted listening ports
@@ -417,8 +424,9 @@ def _process_entry(server, info, found_by):
 class Discovery:
     """One discovery run. ``Discovery(catalog, state_dir, docker).run()`` returns the result dict."""
 
-    def __init__(self, catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST):
+    def __init__(self, catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None):
         self.index = CatalogIndex(catalog)
+        self.net_dir = net_dir
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.docker = docker if docker is not None else DockerAPI(docker_host)
         self.units = {}
@@ -537,7 +545,7 @@ class Discovery:
         return targets
 
     def _processes(self, records, database_servers):
-        procs = ProcessTable(self._database_targets(database_servers))
+        procs = ProcessTable(self._database_targets(database_servers), self.net_dir)
         managed = {}   # session id -> (unit key, entry)
         for key, servers in self.index.servers.items():
             for server in servers:
@@ -635,9 +643,9 @@ class Discovery:
                         entry["database_connections"].append(conn)
 
 
-def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST):
+def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None):
     """Discover what runs for every unit of the catalog; see :class:`Discovery`."""
-    return Discovery(catalog, state_dir, docker=docker, docker_host=docker_host).run()
+    return Discovery(catalog, state_dir, docker=docker, docker_host=docker_host, net_dir=net_dir).run()
 
 
 # -------------------------------------------------------------------- unit state

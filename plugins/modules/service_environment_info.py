@@ -113,7 +113,8 @@ units:
       description:
         - Containers attributed to the unit, by identity labels or by catalog name.
         - Each has C(name), C(id) (12 characters), C(project) (compose project label), C(state), C(health),
-          C(image), C(started_at), C(restart_count), C(matched) (V(labels) or V(name)), C(ports) (published
+          C(image), C(started_at), C(restart_count), C(exit_code) (of the last run), C(restart_policy),
+          C(matched) (V(labels) or V(name)), C(ports) (published
           host ports), C(volumes) (named volumes), C(networks) and C(database_hosts) (only E(DATABASE_HOST) and
           the host part of E(DATABASE_URL), never other values).
       type: list

@@ -61,14 +61,16 @@ class Engine:
         if entry is None:
             return None
         name = entry["Names"][0][1:]
-        state = {"Status": entry["State"], "StartedAt": "2026-01-02T03:04:05.000000000Z"}
+        state = {"Status": entry["State"], "StartedAt": "2026-01-02T03:04:05.000000000Z",
+                 "ExitCode": 0 if entry["State"] == "running" else 137}
         if name in self.health:
             state["Health"] = {"Status": self.health[name]}
         networks = copy.deepcopy(entry["NetworkSettings"]["Networks"])
         for net in networks.values():
             net["Aliases"] = [name, full_id(name)[:12]]
         config = {"Image": entry["Image"], "Env": self.env.get(name, [])}
-        return {"Id": cid, "State": state, "RestartCount": 2, "Config": config, "NetworkSettings": {"Networks": networks}}
+        return {"Id": cid, "State": state, "RestartCount": 2, "Config": config, "NetworkSettings": {"Networks": networks},
+                "HostConfig": {"RestartPolicy": {"Name": "unless-stopped", "MaximumRetryCount": 0}}}
 
 
 @pytest.fixture
@@ -156,6 +158,7 @@ def test_rightful_containers_are_matched_by_labels_and_inspected(catalog):
     cont = containers_of(run, "auth/production")["auth-service"]
     assert cont["matched"] == "labels" and cont["health"] == "healthy" and cont["restart_count"] == 2
     assert cont["started_at"].startswith("2026-01-02") and cont["database_hosts"] == {"DATABASE_HOST": "shared-postgres"}
+    assert cont["exit_code"] == 0 and cont["restart_policy"] == "unless-stopped"
     assert run.unmanaged == [] and run.orphans == []
     # Only catalog containers cost an inspect; the unrelated one is listed and left alone.
     assert engine.inspected == [full_id("auth-service")]
@@ -307,3 +310,14 @@ def test_state_of_a_hybrid_unit(catalog):
                            [_s("vllm-rag-development-vllm", pid=1, ports=[4100])])
     assert disc.unit_state(unit, expected) == (
         "partial", "vllm-rag/development: 2/2 containers running, 1/2 dev servers running, project vllm-rag-development")
+
+
+def test_the_tcp_table_is_read_from_another_network_namespace_when_named(tmp_path):
+    header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    # 127.0.0.1:4242 listening (0A), inode 777; one established connection to 127.0.0.1:15433, inode 778.
+    (tmp_path / "tcp").write_text(header
+                                  + "   0: 0100007F:1092 00000000:0000 0A 00000000:00000000 00:00000000 00000000  0 0 777 1\n"
+                                  + "   1: 0100007F:A000 0100007F:3C49 01 00000000:00000000 00:00000000 00000000  0 0 778 1\n")
+    listeners, established = disc._tcp_table(str(tmp_path))
+    assert listeners == [{"inode": 777, "address": "127.0.0.1", "port": 4242}]
+    assert established == [{"inode": 778, "remote": "127.0.0.1", "remote_port": 15433}]

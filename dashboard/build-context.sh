@@ -1,0 +1,36 @@
+#!/bin/sh
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# build-context.sh DIR [WHEEL_CACHE]: lays out the dashboard image's build context in DIR:
+# the Dockerfile, the pinned wheels for the image's Python (CPython 3.11, manylinux x86_64; pip
+# downloads them once into WHEEL_CACHE), the app's source and the collection's module_utils as
+# ansible_collections/korczewski/platform/plugins/module_utils. No registry is needed at build time.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+out=${1:?usage: build-context.sh DIR [WHEEL_CACHE]}
+cache=${2:-$repo/.cache/dashboard-wheels}
+# PIP may be a command with arguments ("python3 -m pip").
+pip=${PIP:-python3 -m pip}
+
+mkdir -p "$cache"
+$pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    --implementation cp --python-version 3.11 --abi cp311 --abi abi3 --abi none \
+    --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+    --platform any -d "$cache" -r "$here/requirements.lock"
+
+rm -rf "$out"
+mkdir -p "$out/wheels" "$out/collections/ansible_collections/korczewski/platform/plugins/module_utils" "$out/src"
+cp "$here/Dockerfile" "$here/requirements.lock" "$out/"
+# Only the pinned versions: the cache may hold older ones.
+grep -E '^[A-Za-z0-9_.-]+==' "$here/requirements.lock" | while IFS='=' read -r name dummy version; do
+    norm=$(printf %s "$name" | tr '[:upper:]-' '[:lower:]_')
+    found=$(find "$cache" -maxdepth 1 -iname "${norm}-${version}-*.whl" | head -n 1)
+    [ -n "$found" ] || { echo "no wheel for $name==$version in $cache" >&2; exit 1; }
+    cp "$found" "$out/wheels/"
+done
+cp "$repo"/plugins/module_utils/*.py "$out/collections/ansible_collections/korczewski/platform/plugins/module_utils/"
+cp -r "$here/src/korczewski_dashboard" "$out/src/"
+find "$out" -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# `npm run dev`: the dashboard as the development environment's local server (the catalog's
+# dashboard.development: method npm, port 4242), on 127.0.0.1:$PORT, restarting on source changes.
+# Its settings come from DASHBOARD_DEV_CONFIG (default ~/.config/korczewski-dashboard/dev.env,
+# written by the dashboard role for the development account); its venv from requirements.lock.
+set -eu
+cd "$(dirname "$0")"
+venv=${DASHBOARD_VENV:-.venv-dev}
+if [ ! -x "$venv/bin/uvicorn" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements.lock
+fi
+config=${DASHBOARD_DEV_CONFIG:-$HOME/.config/korczewski-dashboard/dev.env}
+if [ -f "$config" ]; then
+    set -a
+    . "$config"
+    set +a
+fi
+PYTHONPATH=$PWD/src
+export PYTHONPATH
+exec "$venv/bin/python" -m korczewski_dashboard --host 127.0.0.1 --port "${PORT:-4242}" --reload

@@ -1,0 +1,115 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Settings from the environment (``DASHBOARD_*``); secrets also from ``*_FILE``."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+
+class ConfigError(Exception):
+    pass
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _secret(name):
+    """A secret from NAME_FILE (a mounted file) or NAME; never logged."""
+    path = _env(name + "_FILE")
+    if path:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read().strip()
+    return _env(name)
+
+
+def _flag(name, default):
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    catalog_file: str
+    docker_host: str
+    state_dir: str
+    user: str
+    password_hash: str
+    session_secret: str
+    cookie_secure: bool = True
+    session_max_age: int = 12 * 3600
+    audit_log: str = None
+    discovery_interval: float = 10.0
+    health_interval: float = 15.0
+    health_timeout: float = 3.0
+    history_size: int = 20
+    https_port: int = 443
+    https_address: str = None
+    ca_file: str = None
+    validate_certs: bool = True
+    self_unit: str = "dashboard/production"
+    login_attempts: int = 5
+    login_window: float = 300.0
+    login_lockout: float = 300.0
+    stop_timeout: int = 10
+    events: bool = True
+    net_dir: str = None
+    probe_loopback: bool = True
+
+    def load_catalog(self):
+        """(services, domain, network) from the catalog file the role renders from platform_services."""
+        with open(self.catalog_file, encoding="utf-8") as stream:
+            data = json.load(stream)
+        try:
+            return data["services"], data["domain"], data.get("network")
+        except (KeyError, TypeError):
+            raise ConfigError("%s must hold {\"services\": ..., \"domain\": ..., \"network\": ...}" % self.catalog_file)
+
+
+def from_environment():
+    catalog = _env("DASHBOARD_CATALOG")
+    password_hash = _secret("DASHBOARD_PASSWORD_HASH")
+    session_secret = _secret("DASHBOARD_SESSION_SECRET")
+    missing = [name for name, value in (("DASHBOARD_CATALOG", catalog), ("DASHBOARD_PASSWORD_HASH", password_hash),
+                                        ("DASHBOARD_SESSION_SECRET", session_secret)) if not value]
+    if missing:
+        raise ConfigError("missing settings: %s" % ", ".join(missing))
+    if len(session_secret) < 32:
+        raise ConfigError("DASHBOARD_SESSION_SECRET must be at least 32 characters")
+    state_dir = _env("DASHBOARD_STATE_DIR", "~/.local/state/korczewski-platform/npm")
+    return Settings(
+        catalog_file=catalog,
+        docker_host=_env("DASHBOARD_DOCKER_HOST", "unix:///var/run/docker.sock"),
+        state_dir=os.path.expanduser(state_dir),
+        user=_env("DASHBOARD_USER", "admin"),
+        password_hash=password_hash,
+        session_secret=session_secret,
+        cookie_secure=_flag("DASHBOARD_COOKIE_SECURE", True),
+        session_max_age=int(_env("DASHBOARD_SESSION_MAX_AGE", 12 * 3600)),
+        audit_log=_env("DASHBOARD_AUDIT_LOG"),
+        discovery_interval=float(_env("DASHBOARD_DISCOVERY_INTERVAL", 10)),
+        health_interval=float(_env("DASHBOARD_HEALTH_INTERVAL", 15)),
+        health_timeout=float(_env("DASHBOARD_HEALTH_TIMEOUT", 3)),
+        history_size=int(_env("DASHBOARD_HISTORY", 20)),
+        https_port=int(_env("DASHBOARD_HTTPS_PORT", 443)),
+        https_address=_env("DASHBOARD_HTTPS_ADDRESS"),
+        ca_file=_env("DASHBOARD_CA_FILE"),
+        validate_certs=_flag("DASHBOARD_VALIDATE_CERTS", True),
+        self_unit=_env("DASHBOARD_SELF_UNIT", "dashboard/production"),
+        login_attempts=int(_env("DASHBOARD_LOGIN_ATTEMPTS", 5)),
+        login_window=float(_env("DASHBOARD_LOGIN_WINDOW", 300)),
+        login_lockout=float(_env("DASHBOARD_LOGIN_LOCKOUT", 300)),
+        stop_timeout=int(_env("DASHBOARD_STOP_TIMEOUT", 10)),
+        events=_flag("DASHBOARD_EVENTS", True),
+        # In a container sharing the host's pids: /proc/1/net, the host's TCP table.
+        net_dir=_env("DASHBOARD_NET_DIR"),
+        # Off in a container: the host's loopback (development ports) is not reachable from it.
+        probe_loopback=_flag("DASHBOARD_PROBE_LOOPBACK", True),
+    )
