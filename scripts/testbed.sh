@@ -78,8 +78,20 @@ test_images() {
         playbooks/build_test_images.yml
 }
 
+# The dashboard's browser tests drive Debian's Chromium (Playwright with executable_path; never
+# `playwright install`, which downloads a browser).
+browser() {
+    if command -v chromium > /dev/null; then
+        echo "chromium is installed"
+        return 0
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium > /dev/null ||
+        { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium > /dev/null; }
+}
+
 step "venv" ensure_venv
 step "docker engine (playbooks/docker_engine.yml)" docker_engine
 step "test images (playbooks/build_test_images.yml)" test_images
 step "development account and workspace (playbooks/dev_workspace.yml)" dev_workspace
+step "browser (Debian's chromium)" browser
 echo "=== testbed: ready in $(( $(date +%s) - total_start ))s"
