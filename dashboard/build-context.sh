@@ -15,8 +15,16 @@ cache=${2:-$repo/.cache/dashboard-wheels}
 # PIP may be a command with arguments ("python3 -m pip").
 pip=${PIP:-python3 -m pip}
 
+wheel_of() {  # name version: the cached wheel of that pin, or nothing
+    norm=$(printf %s "$1" | tr '[:upper:]-' '[:lower:]_')
+    find "$cache" -maxdepth 1 -iname "${norm}-${2}-*.whl" | head -n 1
+}
+pins() { grep -E '^[A-Za-z0-9_.-]+==' "$here/requirements.lock"; }
+
 mkdir -p "$cache"
-$pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+# The index is asked only when a pinned wheel is missing from the cache, so a rerun is offline.
+missing=$(pins | while IFS='=' read -r name dummy version; do [ -n "$(wheel_of "$name" "$version")" ] || echo "$name"; done)
+[ -z "$missing" ] || $pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
     --implementation cp --python-version 3.11 --abi cp311 --abi abi3 --abi none \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --platform any -d "$cache" -r "$here/requirements.lock"
@@ -25,9 +33,8 @@ rm -rf "$out"
 mkdir -p "$out/wheels" "$out/collections/ansible_collections/korczewski/platform/plugins/module_utils" "$out/src"
 cp "$here/Dockerfile" "$here/requirements.lock" "$out/"
 # Only the pinned versions: the cache may hold older ones.
-grep -E '^[A-Za-z0-9_.-]+==' "$here/requirements.lock" | while IFS='=' read -r name dummy version; do
-    norm=$(printf %s "$name" | tr '[:upper:]-' '[:lower:]_')
-    found=$(find "$cache" -maxdepth 1 -iname "${norm}-${version}-*.whl" | head -n 1)
+pins | while IFS='=' read -r name dummy version; do
+    found=$(wheel_of "$name" "$version")
     [ -n "$found" ] || { echo "no wheel for $name==$version in $cache" >&2; exit 1; }
     cp "$found" "$out/wheels/"
 done
