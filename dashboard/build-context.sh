@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# build-context.sh DIR [WHEEL_CACHE]: lays out the dashboard image's build context in DIR:
+# build-context.sh DIR [WHEEL_CACHE]: lays out the dashboard image's build context in DIR (and DIR.tar):
 # the Dockerfile, the pinned wheels for the image's Python (CPython 3.11, manylinux x86_64; pip
 # downloads them once into WHEEL_CACHE), the app's source and the collection's module_utils as
 # ansible_collections/korczewski/platform/plugins/module_utils. No registry is needed at build time.
@@ -41,3 +41,10 @@ done
 cp "$repo"/plugins/module_utils/*.py "$out/collections/ansible_collections/korczewski/platform/plugins/module_utils/"
 cp -r "$here/src/korczewski_dashboard" "$out/src/"
 find "$out" -name __pycache__ -type d -prune -exec rm -rf {} +
+# One file to copy to the host, and the context's hash (path, mode and content of every file) on the
+# last line of the output: the role rebuilds the image only when it differs from the image's label.
+( cd "$out" && find . -type f | LC_ALL=C sort | while read -r f; do
+      printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)"
+  done ) | sha256sum | cut -d' ' -f1 > "$out.hash"
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$out" -cf "$out.tar" .
+cat "$out.hash"

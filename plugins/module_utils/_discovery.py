@@ -424,9 +424,13 @@ def _process_entry(server, info, found_by):
 class Discovery:
     """One discovery run. ``Discovery(catalog, state_dir, docker).run()`` returns the result dict."""
 
-    def __init__(self, catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None):
+    def __init__(self, catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None,
+                 processes=True):
         self.index = CatalogIndex(catalog)
         self.net_dir = net_dir
+        # False where the host's processes cannot be seen (a container without the host's pids):
+        # its own listeners would otherwise pass for the host's.
+        self.processes = processes
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.docker = docker if docker is not None else DockerAPI(docker_host)
         self.units = {}
@@ -443,7 +447,8 @@ class Discovery:
         started = time.monotonic()
         records = [container_record(raw) for raw in self.docker.containers()]
         database_servers = self.attribute(records)
-        self._processes(records, database_servers)
+        if self.processes:
+            self._processes(records, database_servers)
         units = []
         for unit in self.index.units:
             key = unit_key(unit["service"], unit["environment"])
@@ -643,9 +648,11 @@ class Discovery:
                         entry["database_connections"].append(conn)
 
 
-def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None):
+def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFAULT_DOCKER_HOST, net_dir=None,
+             processes=True):
     """Discover what runs for every unit of the catalog; see :class:`Discovery`."""
-    return Discovery(catalog, state_dir, docker=docker, docker_host=docker_host, net_dir=net_dir).run()
+    return Discovery(catalog, state_dir, docker=docker, docker_host=docker_host, net_dir=net_dir,
+                     processes=processes).run()
 
 
 # -------------------------------------------------------------------- unit state

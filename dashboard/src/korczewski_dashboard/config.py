@@ -62,6 +62,7 @@ class Settings:
     events: bool = True
     net_dir: str = None
     probe_loopback: bool = True
+    host_processes: bool = True
 
     def load_catalog(self):
         """(services, domain, network) from the catalog file the role renders from platform_services."""
@@ -112,4 +113,6 @@ def from_environment():
         net_dir=_env("DASHBOARD_NET_DIR"),
         # Off in a container: the host's loopback (development ports) is not reachable from it.
         probe_loopback=_flag("DASHBOARD_PROBE_LOOPBACK", True),
+        # Off in a container without the host's pids: it would see only its own processes.
+        host_processes=_flag("DASHBOARD_HOST_PROCESSES", True),
     )

@@ -78,7 +78,8 @@ class Monitor:
         async with self._discovery_lock:
             try:
                 self.discovery = await asyncio.to_thread(discover, self.catalog, self.settings.state_dir,
-                                                         self._sync_docker, net_dir=self.settings.net_dir)
+                                                         self._sync_docker, net_dir=self.settings.net_dir,
+                                                         processes=self.settings.host_processes)
                 self.discovery_error = None
                 self.discovered_at = time.time()
             except (DockerError, OSError) as exc:

@@ -100,8 +100,11 @@ def create_app(settings):
             if user is None:
                 if redirect:
                     return RedirectResponse("/login", status_code=303)
-                return JSONResponse({"error": "login required"}, status_code=401,
-                                    headers={"WWW-Authenticate": 'Basic realm="dashboard"'})
+                # The Basic challenge only answers a client that tried Basic: sent to a browser's
+                # own fetch it would open a credentials prompt instead of the page's login.
+                tried_basic = request.headers.get("authorization", "").lower().startswith("basic ")
+                scheme = 'Basic realm="dashboard"' if tried_basic else 'Session realm="dashboard", login="/login"'
+                return JSONResponse({"error": "login required"}, status_code=401, headers={"WWW-Authenticate": scheme})
             request.state.user = user
             return await handler(request)
         return wrapper

@@ -67,13 +67,21 @@ def page(dashboard):
         browser.close()
 
 
+def fetch(page, url, what="status"):
+    """A request from the page itself, through Chromium's network stack and the page's cookies:
+    Chromium resolves *.localhost to loopback, Playwright's own request client does not."""
+    script = "url => fetch(url, {credentials: 'same-origin'}).then(r => %s)" % (
+        "r.status" if what == "status" else "r.json()")
+    return page.evaluate(script, url)
+
+
 def test_control_a_stray_from_the_page(dashboard, page, stray):
     url = dashboard["url"]
     # Refused without a login: the page sends to the login form, the data answers 401.
     page.goto(url + "/")
     assert page.url.endswith("/login")
-    assert page.request.get(url + "/api/status").status == 401
-    assert page.request.get(url + "/healthz").status == 200
+    assert fetch(page, url + "/api/status") == 401
+    assert fetch(page, url + "/healthz") == 200
 
     page.fill("#username", dashboard["user"])
     page.fill("#password", dashboard["password"])
@@ -82,7 +90,7 @@ def test_control_a_stray_from_the_page(dashboard, page, stray):
     cookie = [c for c in page.context.cookies() if c["name"] == "kd_session"][0]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
-    status = page.request.get(url + "/api/status").json()
+    status = fetch(page, url + "/api/status", "json")
     for row in status["services"]:
         assert page.locator('tr.service[data-service="%s"]' % row["service"]).count() == 1, row["service"]
     # Marks this document: a reload would lose the mark.
