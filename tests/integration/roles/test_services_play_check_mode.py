@@ -119,5 +119,5 @@ def test_every_unit_in_one_call_judged_from_the_new_files(inventory):
 def test_a_service_tag_run_provisions_its_database_first(inventory):
     rc, result, output = play(inventory, "--tags", "ztest-apply-web")
     assert rc != 0
-    assert "ztest-apply-db-prod is not running" in output
+    assert "the database server ztest-apply-db-prod does not run" in output
     assert "Bring every selected unit's compose project up" not in json.dumps(tasks(result))
