@@ -38,6 +38,10 @@ def test_creates_a_verifiable_wildcard_certificate_then_keeps_it(paths):
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
     assert sorted(names) == ["*.platform.localhost", "platform.localhost"]
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    ca_usage = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert ca_usage.key_cert_sign and ca_usage.crl_sign and not ca_usage.digital_signature
+    assert usage.digital_signature and not usage.key_cert_sign and not usage.crl_sign
     assert [mode(paths[p]) for p in ("ca_key", "ca_cert", "key", "cert")] == [0o600, 0o644, 0o600, 0o644]
     assert mode(os.path.dirname(paths["key"])) == 0o700
     assert mode(os.path.dirname(os.path.dirname(paths["key"]))) == 0o750
