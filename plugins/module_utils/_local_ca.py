@@ -192,6 +192,15 @@ def make_server_cert(key, ca_cert, ca_key, domain, days):
             .sign(ca_key, hashes.SHA256()))
 
 
+def _key_or_new(path, curve, what, reasons):
+    """(key, whether it is new): the usable key at path, or a new one with the reason added."""
+    key = load_key(path, curve)
+    if key is not None:
+        return key, False
+    reasons.append("%s is missing or unusable" % what)
+    return ec.generate_private_key(_curve(curve)), True
+
+
 def converge(paths, ca_common_name, ca_days, domain, cert_days, renew_days, check_mode=False):
     """Brings the four files to their state. paths: ca_key, ca_cert, key, cert.
 
@@ -200,11 +209,7 @@ def converge(paths, ca_common_name, ca_days, domain, cert_days, renew_days, chec
     """
     renew_before = datetime.timedelta(days=renew_days)
     reasons = []
-    ca_key = load_key(paths["ca_key"], "secp384r1")
-    new_ca_key = ca_key is None
-    if new_ca_key:
-        reasons.append("the CA key is missing or unusable")
-        ca_key = ec.generate_private_key(_curve("secp384r1"))
+    ca_key, new_ca_key = _key_or_new(paths["ca_key"], "secp384r1", "the CA key", reasons)
     ca_cert = load_cert(paths["ca_cert"])
     why = ["a new CA key"] if new_ca_key else ca_reasons(ca_cert, ca_key, ca_common_name, renew_before)
     ca_changed = bool(why)
@@ -212,11 +217,7 @@ def converge(paths, ca_common_name, ca_days, domain, cert_days, renew_days, chec
     if ca_changed:
         ca_cert = make_ca_cert(ca_key, ca_common_name, ca_days)
 
-    key = load_key(paths["key"], "secp256r1")
-    new_key = key is None
-    if new_key:
-        reasons.append("the certificate's key is missing or unusable")
-        key = ec.generate_private_key(_curve("secp256r1"))
+    key, new_key = _key_or_new(paths["key"], "secp256r1", "the certificate's key", reasons)
     cert = load_cert(paths["cert"])
     why = ["a new key or CA"] if new_key or ca_changed else cert_reasons(cert, key, ca_cert, [domain], renew_before)
     cert_changed = bool(why)
