@@ -36,7 +36,8 @@ author:
   - korczewski.platform developers (@korczewski)
 
 requirements:
-  - Docker with the Compose v2 plugin (C(docker compose)) on the managed host.
+  - Docker with the Compose v2 plugin (C(docker compose)) on the managed host, or for
+    O(engine=swarm) a Docker engine that is a swarm manager.
 
 attributes:
   check_mode:
@@ -167,9 +168,17 @@ options:
   engine:
     description:
       - The container engine that runs the projects. V(compose) is Docker Compose v2 on this host.
+      - V(swarm) deploys each project as a Docker Swarm stack of the same name from this host,
+        which must be a manager of an active swarm. Secret files become Swarm secrets (a secrets
+        env file one secret per variable, which the container reads through C(<NAME>_FILE)) and
+        are never written; a service with a named volume or a bind mount is pinned to this node;
+        a GPU reservation becomes a placement on nodes labelled C(korczewski.platform.gpu=true);
+        ports are published in host mode and loopback-only ones dropped; services use
+        C(endpoint_mode=dnsrr). Stopping scales the services to zero; the stack, its volumes
+        and secrets stay.
     type: str
     default: compose
-    choices: [compose]
+    choices: [compose, swarm]
   log_lines:
     description: Log lines of each failing container in the failure report.
     type: int
@@ -273,6 +282,7 @@ failed_projects:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, EngineError, ProjectApply
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_engine import SwarmEngine  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import (
     PlanError,
     external_networks,
@@ -312,7 +322,7 @@ def main():
             projects=dict(type='list', elements='dict', required=True, options=PROJECT_OPTIONS),
             restart=dict(type='list', elements='str', default=[]),
             workers=dict(type='int', default=4),
-            engine=dict(type='str', default='compose', choices=['compose']),
+            engine=dict(type='str', default='compose', choices=['compose', 'swarm']),
             log_lines=dict(type='int', default=30),
             docker_cli=dict(type='str', default='docker'),
         ),
@@ -347,6 +357,8 @@ def main():
 
     engine = ENGINES[module.params['engine']](docker=module.params['docker_cli'], log_lines=module.params['log_lines'])
     try:
+        if hasattr(engine, 'adapt'):
+            projects = [engine.adapt(spec) for spec in projects]
         missing = engine.missing_networks(external_networks(projects))
     except EngineError as exc:
         module.fail_json(msg=str(exc))

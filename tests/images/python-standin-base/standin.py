@@ -167,3 +167,21 @@ def env_port(*names: str, default: int) -> int:
         if value:
             return int(value)
     return default
+
+
+def load_file_settings(environ=os.environ) -> None:
+    """The <NAME>_FILE contract of the official images: a setting given as the path of a file
+    (a Swarm secret under /run/secrets) is read from it, unless NAME itself is set."""
+    for key in [k for k in environ if k.endswith("_FILE") and len(k) > len("_FILE")]:
+        name = key[: -len("_FILE")]
+        if name in environ:
+            continue
+        try:
+            with open(environ[key], encoding="utf-8") as handle:
+                environ[name] = handle.read().rstrip("\r\n")
+        except OSError as exc:
+            print(f"standin: {key}: {exc}", file=sys.stderr, flush=True)
+
+
+# Servers read their settings when imported, right after this module.
+load_file_settings()
