@@ -61,6 +61,7 @@ def argument_spec():
         network=dict(type="str"),
         state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
         docker_host=dict(type="str", default=DEFAULT_DOCKER_HOST),
+        engine=dict(type="str", default="compose", choices=["compose", "swarm"]),
     )
 
 
