@@ -21,13 +21,18 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog impor
     LABEL_ENVIRONMENT,
     LABEL_PREFIX,
     LABEL_SERVICE,
+    LABEL_UNIT,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils._discovery import (
     DEFAULT_STATE_DIR,
     Discovery,
     unit_key,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DEFAULT_DOCKER_HOST
+from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import (
+    DEFAULT_DOCKER_HOST,
+    DockerAPI,
+    DockerError,
+)
 
 LABEL_STACK = "com.docker.stack.namespace"
 # The catalog's container name, which a swarm does not keep as the container's own name.
@@ -57,6 +62,8 @@ def service_record(raw):
         "full_id": raw.get("ID", ""),
         "project": stack,
         "stack": stack,
+        # The stack the identity labels name: a copy of the labels in another stack is a stray.
+        "unit": labels.get(LABEL_UNIT),
         "container": labels.get(LABEL_CONTAINER) or short,
         "aliases": aliases,
         "labels": {"service": labels.get(LABEL_SERVICE), "environment": labels.get(LABEL_ENVIRONMENT)},
@@ -238,3 +245,55 @@ def swarm_unit_state(unit, expected):
     if nodes:
         text += " on %s" % ", ".join(nodes)
     return state, "%s: %s, stack %s%s" % (label, text, stack, extra)
+
+
+# -------------------------------------------------------------------- health
+
+
+def container_view(records, container):
+    """Docker's view of one catalog container on a swarm, in the shape of
+    ``_health_probes.inspect_container``'s answer, from the service records (with tasks) that carry
+    its unit's identity. It is running when every desired replica runs; until then it takes the
+    state of a task that does not run yet (``starting`` while a healthcheck has not passed)."""
+    result = {"state": None, "health": None, "ip": None, "network_mode": None, "error": None}
+    matches = [r for r in records if container == r["container"] or container in r["aliases"]]
+    chosen = [r for r in matches if r["stack"] and r["stack"] == r["unit"]] or matches
+    if not chosen:
+        result["error"] = "no swarm service runs container %s" % container
+        return result
+    if len(chosen) > 1:
+        result["error"] = "%d swarm services run container %s: %s" % (
+            len(chosen), container, ", ".join(sorted(r["name"] for r in chosen)))
+        return result
+    record = chosen[0]
+    running = [t for t in record["tasks"] if t["state"] == "running"]
+    waiting = [t for t in record["tasks"] if t["state"] != "running"]
+    if record["desired"] and len(running) >= record["desired"]:
+        result["state"] = "running"
+        result["health"] = "healthy" if record["healthcheck"] else None
+    elif waiting:
+        result["state"] = waiting[0]["state"]
+    else:
+        result["state"] = "stopped" if record["desired"] == 0 else "missing"
+    addresses = [a for t in running for a in t["addresses"]]
+    result["ip"] = addresses[0] if addresses else None
+    return result
+
+
+def inspect_swarm_container(service, environment, container, docker_host=DEFAULT_DOCKER_HOST, timeout=5.0):
+    """:func:`container_view` of one catalog container, read from a swarm manager's API."""
+    if not service or not environment:
+        return dict(container_view([], container), error="a container endpoint on a swarm needs its service and "
+                    "environment (the health_targets filter sets both)")
+    docker = DockerAPI(docker_host, timeout=timeout)
+    try:
+        records = [service_record(raw) for raw in docker.services(
+            {"label": ["%s=%s" % (LABEL_SERVICE, service), "%s=%s" % (LABEL_ENVIRONMENT, environment)]})]
+        if records:
+            add_tasks(records, docker.tasks({"service": [r["full_id"] for r in records], "desired-state": ["running"]}),
+                      node_names(docker.nodes()))
+    except DockerError as exc:
+        return dict(container_view([], container), error=str(exc))
+    finally:
+        docker.close()
+    return container_view(records, container)
