@@ -39,6 +39,19 @@ options:
       - The Docker engine to ask, V(unix://<socket path>) or V(tcp://<host>:<port>) without TLS.
     type: str
     default: unix:///var/run/docker.sock
+  engine:
+    description:
+      - V(compose) reads the containers of the engine at O(docker_host) and this host's development servers.
+      - V(swarm) reads the Docker Swarm that O(docker_host) is a manager of, cluster-wide - its services with their
+        identity labels and the tasks that should run (node, state, container id, health) - and no processes:
+        development runs on its development host in compose mode. A production unit's rightful instance is
+        then its one stack, named like its compose project; a service with its identity labels in another
+        stack (label C(com.docker.stack.namespace)) is a second instance.
+    type: str
+    default: compose
+    choices:
+      - compose
+      - swarm
 requirements:
   - Linux on the managed host (processes, listeners and connections are read from C(/proc)).
   - A Docker engine with API 1.41 or later at O(docker_host); it is spoken to with the Python standard library, the Docker SDK is not needed.

@@ -61,6 +61,7 @@ def argument_spec():
         network=dict(type="str"),
         state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
         docker_host=dict(type="str", default=DEFAULT_DOCKER_HOST),
+        engine=dict(type="str", default="compose", choices=["compose", "swarm"]),
     )
 
 
@@ -532,7 +533,8 @@ class Discovery:
                 holds.append((okey, "volume %s" % volume, None, volume))
         for okey, what, port, volume in holds:
             self.unmanaged.append({
-                "kind": "container", "name": record["name"], "id": record["id"], "project": record["project"],
+                "kind": record.get("kind", "container"), "name": record["name"], "id": record["id"],
+                "project": record["project"],
                 "pid": None, "cmdline": None, "port": port, "volume": volume, "holds": what, "unit": okey,
                 "owner": record["owner"], "state": record["state"], "pgrp": None, "start_time": None})
 

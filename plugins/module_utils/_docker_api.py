@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A minimal Docker Engine API client over the unix socket (or plain tcp://), standard library only.
 
-Discovery asks a handful of read-only questions and enforcement stops and removes single
-containers; http.client on one keep-alive connection answers them in milliseconds, without the
+Discovery asks a handful of read-only questions (containers on one engine; services, tasks and
+nodes of a swarm from a manager) and enforcement stops and removes single containers or
+services; http.client on one keep-alive connection answers them in milliseconds, without the
 docker SDK's import cost or dependency on the managed host.
 """
 
@@ -128,6 +129,29 @@ class DockerAPI:
     def remove(self, container_id):
         """Remove a stopped container. Never with v=1: its volumes stay."""
         self.call("DELETE", "/containers/%s" % quote(container_id, safe=""), ok=(204,))
+
+    # Swarm: only a manager answers these (a worker or a lone engine answers 503).
+
+    def services(self, filters=None):
+        """The swarm's services (``GET /services``), e.g. ``filters={"label": ["a=b"]}``."""
+        return self.call("GET", "/services", _filters(filters)) or []
+
+    def tasks(self, filters=None):
+        """The swarm's tasks (``GET /tasks``), e.g. ``filters={"service": [id], "desired-state": ["running"]}``."""
+        return self.call("GET", "/tasks", _filters(filters)) or []
+
+    def nodes(self, filters=None):
+        """The swarm's nodes (``GET /nodes``)."""
+        return self.call("GET", "/nodes", _filters(filters)) or []
+
+    def remove_service(self, service_id):
+        """Remove a swarm service; its tasks' containers go with it, named volumes stay."""
+        self.call("DELETE", "/services/%s" % quote(service_id, safe=""), ok=(200, 204))
+
+
+def _filters(filters):
+    # The engine reads filters as one JSON object of lists; an empty one means no filter.
+    return {"filters": json.dumps(dict((k, list(v)) for k, v in sorted(filters.items())))} if filters else None
 
 
 def _json(body):

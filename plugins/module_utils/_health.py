@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.korczewski.platform.plugins.module_utils._health_conditions import parse_conditions
 from ansible_collections.korczewski.platform.plugins.module_utils import _health_probes as probes
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import inspect_swarm_container
 
 KINDS = ("https", "http", "tcp", "container")
 ENDPOINT_KEYS = ("name", "service", "environment", "kind", "url", "host", "address", "port", "container",
@@ -188,8 +189,12 @@ def normalize_endpoints(raw_endpoints):
     return endpoints, errors, warnings
 
 
-def _observe_container(ep, timeout, docker_socket):
-    seen = probes.inspect_container(ep.container, docker_socket, timeout)
+def _observe_container(ep, timeout, docker_socket, engine="compose"):
+    if engine == "swarm":
+        # On a manager, the container may run on any node: the swarm's tasks tell its state.
+        seen = inspect_swarm_container(ep.service, ep.environment, ep.container, "unix://" + docker_socket, timeout)
+    else:
+        seen = probes.inspect_container(ep.container, docker_socket, timeout)
     obs = {"container_state": seen["state"], "container_health": None, "error": seen["error"]}
     if seen["error"] is None:
         obs["container_health"] = probes.container_health(seen["state"], seen["health"])
@@ -206,7 +211,7 @@ def _observe_container(ep, timeout, docker_socket):
     return obs
 
 
-def observe(ep, timeout, context=None, docker_socket=probes.DOCKER_SOCKET):
+def observe(ep, timeout, context=None, docker_socket=probes.DOCKER_SOCKET, engine="compose"):
     """One probe of one endpoint, as a dict whose keys are a subset of the result fields."""
     timeout = ep.timeout or timeout
     if ep.kind in ("http", "https"):
@@ -214,7 +219,7 @@ def observe(ep, timeout, context=None, docker_socket=probes.DOCKER_SOCKET):
     if ep.kind == "tcp":
         address = probes.connect_address(ep.host, ep.address)
         return dict(probes.probe_tcp(address, ep.port, timeout), address=address)
-    return _observe_container(ep, timeout, docker_socket)
+    return _observe_container(ep, timeout, docker_socket, engine)
 
 
 def facts_of(ep, obs):
@@ -233,12 +238,13 @@ def facts_of(ep, obs):
     return facts
 
 
-def check(ep, timeout=5.0, retries=2, retry_interval=1.0, context=None, docker_socket=probes.DOCKER_SOCKET):
+def check(ep, timeout=5.0, retries=2, retry_interval=1.0, context=None, docker_socket=probes.DOCKER_SOCKET,
+          engine="compose"):
     """Probe until every condition passes or the retries are spent; returns the endpoint's result."""
     attempts = 0
     while True:
         attempts += 1
-        obs = observe(ep, timeout, context, docker_socket)
+        obs = observe(ep, timeout, context, docker_socket, engine)
         facts = facts_of(ep, obs)
         failed = []
         for condition in ep.conditions:
@@ -264,13 +270,13 @@ def check(ep, timeout=5.0, retries=2, retry_interval=1.0, context=None, docker_s
 
 
 def run_checks(endpoints, timeout=5.0, retries=2, retry_interval=1.0, workers=16, context=None,
-               docker_socket=probes.DOCKER_SOCKET):
+               docker_socket=probes.DOCKER_SOCKET, engine="compose"):
     """Check every endpoint concurrently (at most ``workers`` at a time); results in input order."""
     if not endpoints:
         return []
 
     def one(ep):
-        return check(ep, timeout, retries, retry_interval, context, docker_socket)
+        return check(ep, timeout, retries, retry_interval, context, docker_socket, engine)
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(endpoints)))) as pool:
         return list(pool.map(one, endpoints))

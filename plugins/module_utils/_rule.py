@@ -8,17 +8,20 @@ Pure functions over plain data: no Docker, no ``/proc``, so every case is testab
 At most one instance of each (service, environment) runs: its rightful compose project
 (``Environment.project``) or its managed development server. Anything else holding the unit's
 names, ports or volumes, or serving it a second time, is a stray. Development reaches the
-production database only where the catalog opts in (``use_production_database``).
+production database only where the catalog opts in (``use_production_database``). On a swarm
+(``discovery["engine"] == "swarm"``) the rightful instance is the unit's one stack, named like
+its compose project; a service with the unit's identity in any other stack is a stray.
 """
 
 from __future__ import annotations
 
 SECOND_PROJECT = "second_project"
+SECOND_STACK = "second_stack"
 OUTSIDE_PROJECT = "outside_project"
 SECOND_DEV_SERVER = "second_dev_server"
 UNMANAGED = "unmanaged"
 PRODUCTION_DATABASE = "production_database"
-KINDS = (SECOND_PROJECT, OUTSIDE_PROJECT, SECOND_DEV_SERVER, UNMANAGED, PRODUCTION_DATABASE)
+KINDS = (SECOND_PROJECT, SECOND_STACK, OUTSIDE_PROJECT, SECOND_DEV_SERVER, UNMANAGED, PRODUCTION_DATABASE)
 _NOT_RUNNING = ("stopped", "missing")
 
 
@@ -38,8 +41,9 @@ def _project_of(catalog, key):
     return env.project if env is not None else None
 
 
-def container_stray(record, rightful=False, port=None):
-    return {"kind": "container", "name": record.get("name"), "id": record.get("id"),
+def container_stray(record, rightful=False, port=None, kind="container"):
+    """A container, or with kind="service" a swarm service (its stack as the project)."""
+    return {"kind": kind, "name": record.get("name"), "id": record.get("id"),
             "project": record.get("project"), "pid": None, "cmdline": None, "port": port,
             "pgrp": None, "start_time": None, "rightful": bool(rightful)}
 
@@ -52,7 +56,7 @@ def process_stray(record, rightful=False, port=None):
 
 
 def _identity(stray):
-    return (stray["kind"], stray["id"] if stray["kind"] == "container" else stray["pid"])
+    return (stray["kind"], stray["pid"] if stray["kind"] == "process" else stray["id"])
 
 
 def _describe_process(record):
@@ -86,7 +90,10 @@ def evaluate(catalog, discovery):
         if env is None:
             continue
         seen = set()
-        violations.extend(_second_instances(env, unit, key, seen))
+        if discovery.get("engine") == "swarm":
+            violations.extend(_second_stacks(env, unit, key, seen))
+        else:
+            violations.extend(_second_instances(env, unit, key, seen))
         violations.extend(_unmanaged(catalog, unit, key, [u for u in unmanaged if u.get("unit") == key], seen))
         violations.extend(_second_dev_servers(unit, key, seen))
         if env.name == "development" and not env.use_production_database:
@@ -121,14 +128,46 @@ def _second_instances(env, unit, key, seen):
     return result
 
 
+def _second_stacks(env, unit, key, seen):
+    """On a swarm, a production unit is its one stack (``Environment.project``); a development unit
+    runs on its development host, so any service with its identity on the swarm is a stray."""
+    rightful = env.project if env.name == "production" else None
+    by_stack = {}
+    for record in unit.get("services") or []:
+        if record.get("matched") != "labels" or (rightful and record.get("stack") == rightful):
+            continue
+        stray = container_stray(dict(record, project=record.get("stack")), kind="service")
+        seen.add(_identity(stray))
+        by_stack.setdefault(record.get("stack") or "", []).append(stray)
+    result = []
+    for stack in sorted(by_stack):
+        strays = by_stack[stack]
+        services = ", ".join("%s (%s)" % (s["name"], s["id"]) for s in strays)
+        if rightful is None:
+            result.append(_violation(SECOND_STACK, key, "%s runs on its development host, not on the swarm: service%s "
+                                     "%s%s carr%s its identity labels" % (
+                                         key, "s" if len(strays) != 1 else "", services,
+                                         " of stack %s" % stack if stack else "", "ies" if len(strays) == 1 else "y"),
+                                     strays))
+        elif stack:
+            result.append(_violation(SECOND_STACK, key, "second stack %s for %s (the rightful stack is %s): services %s"
+                                     % (stack, key, rightful, services), strays))
+        else:
+            result.append(_violation(OUTSIDE_PROJECT, key, "service%s %s carr%s the identity labels of %s outside any "
+                                     "stack (the rightful stack is %s): a second instance" % (
+                                         "s" if len(strays) != 1 else "", services,
+                                         "ies" if len(strays) == 1 else "y", key, rightful), strays))
+    return result
+
+
 def _unmanaged(catalog, unit, key, items, seen):
     grouped = {}
     order = []
     for item in items:
-        if item.get("kind") == "container":
+        if item.get("kind") in ("container", "service"):
             owner_project = _project_of(catalog, item.get("owner"))
             stray = container_stray(item, rightful=owner_project is not None and item.get("project") == owner_project,
-                                    port=item.get("port"))
+                                    port=item.get("port"), kind=item["kind"])
         else:
             stray = process_stray(item, rightful=item.get("owner") is not None, port=item.get("port"))
         ident = _identity(stray)
@@ -145,9 +184,10 @@ def _unmanaged(catalog, unit, key, items, seen):
     for ident in order:
         stray, item, holds = grouped[ident]
         seen.add(ident)
-        if stray["kind"] == "container":
-            project = ", project %s" % stray["project"] if stray["project"] else ""
-            who = "container %s (%s%s)" % (stray["name"], stray["id"], project)
+        if stray["kind"] in ("container", "service"):
+            project = ", %s %s" % ("stack" if stray["kind"] == "service" else "project",
+                                   stray["project"]) if stray["project"] else ""
+            who = "%s %s (%s%s)" % (stray["kind"], stray["name"], stray["id"], project)
             why = "without the identity labels of %s" % key
             if stray["rightful"]:
                 why = "while it belongs to %s" % item.get("owner")
@@ -250,11 +290,11 @@ def stop_plan(violations, orphans=None):
             target["reason"] = violation["reason"]
             plan.append(target)
     for orphan in orphans or []:
-        ident = ("container", orphan.get("id"))
+        ident = (orphan.get("kind") or "container", orphan.get("id"))
         if ident in seen or not orphan.get("id"):
             continue
         seen.add(ident)
-        plan.append({"kind": "container", "name": orphan.get("name"), "id": orphan.get("id"),
+        plan.append({"kind": ident[0], "name": orphan.get("name"), "id": orphan.get("id"),
                      "project": orphan.get("project"), "pid": None, "pgrp": None, "start_time": None,
                      "cmdline": None, "port": None,
                      "reason": "orphan: labelled for %s, which is not in the catalog"
@@ -288,7 +328,7 @@ def format_table(violations, orphans=None):
                                                 if stray.get("rightful") else "")))
     for orphan in orphans or []:
         unit = _key(orphan.get("service"), orphan.get("environment"))
-        rows.append((unit, "orphan", "container", _cell(orphan.get("name")), _cell(orphan.get("id")),
+        rows.append((unit, "orphan", orphan.get("kind") or "container", _cell(orphan.get("name")), _cell(orphan.get("id")),
                      _cell(orphan.get("project")), "-", "-", "-",
                      "labelled for %s, which is not in the catalog" % unit))
     if not rows:

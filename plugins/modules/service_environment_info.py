@@ -21,6 +21,9 @@ description:
     service or environment is not in the catalog).
   - Reads the Docker engine (one container list, one inspect per catalog container) and C(/proc) once each.
     M(korczewski.platform.single_environment) judges the same facts against the single-environment rule.
+  - With O(engine=swarm) it runs on a swarm manager and reads the whole swarm instead (one service list, one
+    list of the tasks that should run, one node list): per unit its stack, its services with desired and
+    running replicas and the nodes they run on, and each task's node, state, container id and health.
 
 author:
   - korczewski.platform developers (@korczewski)
@@ -57,6 +60,13 @@ EXAMPLES = r"""
     state_dir: "{{ platform_state_dir }}/npm"
   register: discovery
 
+- name: Discover the services and tasks of every production stack, cluster-wide, from a manager
+  korczewski.platform.service_environment_info:
+    services: "{{ platform_services }}"
+    domain: "{{ platform_domain }}"
+    engine: swarm
+  register: discovery
+
 - name: One line per service environment
   ansible.builtin.debug:
     msg: "{{ discovery.summary }}"
@@ -90,9 +100,38 @@ units:
       type: str
       sample: compose
     project:
-      description: The rightful compose project of the unit.
+      description: The rightful compose project of the unit (on a swarm, the name of its stack).
       type: str
       sample: auth-production
+    engine:
+      description: V(swarm) when O(engine=swarm); absent otherwise.
+      type: str
+      returned: when O(engine=swarm)
+    stack:
+      description: The unit's rightful stack; V(null) for a development unit, which does not run on the swarm.
+      type: str
+      returned: when O(engine=swarm)
+      sample: auth-production
+    stacks:
+      description: Stacks among the services attributed to the unit.
+      type: list
+      elements: str
+      returned: when O(engine=swarm)
+    services:
+      description:
+        - Swarm services attributed to the unit (by identity labels, service labels first, then container labels).
+        - Each has C(name), C(id) (12 characters), C(stack), C(container) (the catalog's container name, else the
+          service's name without its stack), C(matched), C(mode) (V(replicated) or V(global)), C(desired) and
+          C(running) replicas, C(nodes) (host names of the nodes its running tasks are on), C(state)
+          (V(running), V(partial), V(pending) or V(stopped)), C(image), C(healthcheck), C(update_state), C(ports)
+          (published), C(volumes), C(aliases) and C(tasks).
+        - Each task (only tasks whose desired state is running) has C(id), C(service_id), C(slot), C(node),
+          C(state) (Docker's task state; a task with a healthcheck stays V(starting) until it is healthy),
+          C(desired_state), C(message), C(error), C(container_id), C(exit_code), C(health), C(since) and
+          C(addresses).
+      type: list
+      elements: dict
+      returned: when O(engine=swarm)
     expected:
       description: What the catalog declares.
       type: dict
@@ -111,7 +150,7 @@ units:
           elements: dict
     containers:
       description:
-        - Containers attributed to the unit, by identity labels or by catalog name.
+        - Containers attributed to the unit, by identity labels or by catalog name; empty with O(engine=swarm).
         - Each has C(name), C(id) (12 characters), C(project) (compose project label), C(state), C(health),
           C(image), C(started_at), C(restart_count), C(exit_code) (of the last run), C(restart_policy),
           C(matched) (V(labels) or V(name)), C(ports) (published
@@ -149,8 +188,8 @@ unmanaged:
   description:
     - Containers and processes holding a catalog container name, host port or volume without belonging to its
       unit, one entry per thing held.
-    - Each has C(kind) (V(container) or V(process)), C(name), C(id), C(project), C(pid), C(cmdline), C(port),
-      C(volume), C(holds) (what it holds), C(unit) (V(service/environment) the thing belongs to), C(owner)
+    - Each has C(kind) (V(container), V(service) on a swarm, or V(process)), C(name), C(id), C(project) (on a
+      swarm the stack), C(pid), C(cmdline), C(port), C(volume), C(holds) (what it holds), C(unit) (V(service/environment) the thing belongs to), C(owner)
       (the unit the holder itself belongs to, if any), C(state), C(pgrp) and C(start_time).
   returned: success
   type: list
@@ -164,7 +203,9 @@ unmanaged:
       holds: port 5500 of dev server auth-development
       unit: auth/development
 orphans:
-  description: Labelled containers whose service or environment is not in the catalog.
+  description:
+    - Labelled containers whose service or environment is not in the catalog.
+    - With O(engine=swarm), labelled services, each with C(kind=service) and its stack as C(project).
   returned: success
   type: list
   elements: dict
@@ -180,6 +221,10 @@ database_servers:
   returned: success
   type: list
   elements: dict
+engine:
+  description: V(swarm) when O(engine=swarm); absent otherwise.
+  returned: when O(engine=swarm)
+  type: str
 summary:
   description: The units' one-line summaries.
   returned: success
@@ -200,6 +245,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, CatalogError
 from ansible_collections.korczewski.platform.plugins.module_utils._discovery import argument_spec, discover
 from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import discover_swarm
 
 
 def main():
@@ -210,7 +256,10 @@ def main():
     except CatalogError as exc:
         module.fail_json(msg=to_native(exc), errors=exc.errors)
     try:
-        result = discover(catalog, params["state_dir"], docker_host=params["docker_host"])
+        if params["engine"] == "swarm":
+            result = discover_swarm(catalog, docker_host=params["docker_host"])
+        else:
+            result = discover(catalog, params["state_dir"], docker_host=params["docker_host"])
     except DockerError as exc:
         module.fail_json(msg=to_native(exc))
     except Exception as exc:  # report unexpected errors as a module failure, not a traceback dump

@@ -206,6 +206,23 @@ options:
       - Unix socket of the Docker Engine API, for V(container) endpoints.
     type: path
     default: /var/run/docker.sock
+  engine:
+    description:
+      - Where V(container) endpoints run. V(compose) reads the container of that name on this host's engine.
+      - V(swarm) reads, on a swarm manager, the swarm service that runs the catalog container for the endpoint's
+        O(endpoints[].service) and O(endpoints[].environment) (identity labels; the service of the unit's own
+        stack when another stack copies them), wherever its tasks run. C([CONTAINER_STATE]) is V(running) when
+        every desired replica runs, else the state of a task that does not run yet (V(starting) until its
+        healthcheck passes, V(pending) while no node can take it); C([CONTAINER_HEALTH]) is then V(healthy), else
+        that state. With a port, the TCP connection goes to the first running task's address on its overlay
+        network unless O(endpoints[].address) is set.
+      - V(https), V(http) and V(tcp) endpoints are probed the same way with either engine (Traefik publishes its
+        ports in host mode on the manager).
+    type: str
+    default: compose
+    choices:
+      - compose
+      - swarm
 
 notes:
   - The module never changes anything; RV(ignore:changed) is always V(false).
@@ -420,6 +437,7 @@ def main():
             validate_certs=dict(type='bool', default=True),
             fail_on_error=dict(type='bool', default=True),
             docker_socket=dict(type='path', default='/var/run/docker.sock'),
+            engine=dict(type='str', default='compose', choices=['compose', 'swarm']),
         ),
         supports_check_mode=True,
     )
@@ -437,7 +455,7 @@ def main():
 
     results = run_checks(endpoints, timeout=params['timeout'], retries=params['retries'],
                          retry_interval=params['retry_interval'], workers=params['workers'],
-                         context=context, docker_socket=params['docker_socket'])
+                         context=context, docker_socket=params['docker_socket'], engine=params['engine'])
     # Not "failed": Ansible reads that key as the task's own outcome.
     output = dict(changed=False, results=results, failed_endpoints=[r['name'] for r in results if not r['ok']],
                   summary=summary_table(results))

@@ -25,6 +25,11 @@ description:
     a development container on the production network or pointing E(DATABASE_HOST) or E(DATABASE_URL) at the
     production database server; a development process connected to the production database."
   - Labelled containers whose service or environment is not in the catalog are orphans (see O(orphans)).
+  - With O(engine=swarm) (on a swarm manager) a production unit's rightful instance is its one stack, named like
+    its compose project. A service carrying the unit's identity labels in another stack (or in none) is a
+    second instance (V(second_stack)), as is any service with a development unit's identity on the swarm;
+    the violation names both stacks and the service. Enforcing removes the stray services (their named
+    volumes stay); the rightful stack's services are never removed.
   - With O(mode=check) the module fails with a table naming each stray (container name and id, compose
     project, pid and command line, port, reason).
   - With O(mode=enforce) and O(confirm=true) it stops the strays, then checks again. Containers are stopped
@@ -110,6 +115,14 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ rule.stopped | map(attribute='name') | list }}"
 
+- name: On a swarm manager, remove every service that holds a unit's identity outside its stack
+  korczewski.platform.single_environment:
+    services: "{{ platform_services }}"
+    domain: "{{ platform_domain }}"
+    engine: swarm
+    mode: enforce
+    confirm: true
+
 - name: Check, but only warn about labelled containers the catalog no longer knows
   korczewski.platform.single_environment:
     services: "{{ platform_services }}"
@@ -121,9 +134,10 @@ RETURN = r"""
 violations:
   description:
     - The violations found (before anything was stopped).
-    - Each has C(kind) (V(second_project), V(outside_project), V(second_dev_server), V(unmanaged) or
-      V(production_database)), C(unit) (V(service/environment)), C(reason) and C(strays).
-    - Each stray has C(kind) (V(container) or V(process)), C(name), C(id), C(project), C(pid), C(cmdline),
+    - Each has C(kind) (V(second_project), V(second_stack), V(outside_project), V(second_dev_server), V(unmanaged)
+      or V(production_database)), C(unit) (V(service/environment)), C(reason) and C(strays).
+    - Each stray has C(kind) (V(container), V(service) or V(process)), C(name), C(id), C(project) (a service's
+      stack), C(pid), C(cmdline),
       C(port), C(pgrp), C(start_time) and C(rightful) (the stray is itself a rightful instance and is never
       stopped).
   returned: always
@@ -142,7 +156,10 @@ remaining:
   type: list
   elements: dict
 orphans:
-  description: Labelled containers whose service or environment is not in the catalog (C(name), C(id), C(project), C(service), C(environment), C(state)).
+  description:
+    - Labelled containers whose service or environment is not in the catalog (C(name), C(id), C(project), C(service),
+      C(environment), C(state)).
+    - With O(engine=swarm), labelled services, each also with C(kind=service) and its stack as C(project).
   returned: always
   type: list
   elements: dict
@@ -187,6 +204,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._rule import (
     stop_plan,
     unfixable,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import discover_swarm
 
 _GONE_STATES = ("Z", "X", "x")
 
@@ -226,8 +244,12 @@ class Enforcer:
         self.docker = docker
         self.timeout = module.params["stop_timeout"]
         self.protected_containers = set()
+        self.protected_services = set()
         self.managed_groups = set()
         for unit in discovery["units"]:
+            for service in unit.get("services") or []:
+                if unit.get("stack") and service["stack"] == unit["stack"]:
+                    self.protected_services.add(service["id"])
             for cont in unit["containers"]:
                 if cont["project"] == unit["project"] and unit["method"] != "npm":
                     self.protected_containers.add(cont["id"])
@@ -244,6 +266,11 @@ class Enforcer:
             self.docker.stop(target["id"], self.timeout)
             self.docker.remove(target["id"])
             return "stopped and removed (volumes kept)"
+        if target["kind"] == "service":
+            if target["id"] in self.protected_services:
+                return "left alone: it belongs to its unit's rightful stack"
+            self.docker.remove_service(target["id"])
+            return "service removed with its tasks (volumes kept)"
         pid = target["pid"]
         stat = read_stat(pid)
         if stat is None or stat["state"] in _GONE_STATES:
@@ -277,8 +304,8 @@ def _headline(violations, orphans):
 
 
 def _describe(target):
-    if target["kind"] == "container":
-        return "container %s (%s)" % (target["name"], target["id"])
+    if target["kind"] in ("container", "service"):
+        return "%s %s (%s)" % (target["kind"], target["name"], target["id"])
     return "process group of pid %s (%s)" % (target["pid"], target["cmdline"] or target["name"])
 
 
@@ -289,7 +316,13 @@ def run(module):
     except CatalogError as exc:
         module.fail_json(msg=to_native(exc), errors=exc.errors)
     docker = DockerAPI(params["docker_host"])
-    discovery = discover(catalog, params["state_dir"], docker=docker)
+
+    def discover_now():
+        if params["engine"] == "swarm":
+            return discover_swarm(catalog, docker=docker)
+        return discover(catalog, params["state_dir"], docker=docker)
+
+    discovery = discover_now()
     violations = evaluate(catalog, discovery)
     orphans = discovery["orphans"]
     blocking_orphans = orphans if params["orphans"] == "fail" else []
@@ -326,7 +359,7 @@ def run(module):
         result["stopped"].append(dict(target, action=action))
         if not action.startswith(("left alone", "already gone")):
             result["changed"] = True
-    after = discover(catalog, params["state_dir"], docker=docker)
+    after = discover_now()
     remaining = evaluate(catalog, after)
     remaining_orphans = after["orphans"] if params["orphans"] == "fail" else []
     result.update(remaining=remaining, units=after["units"], summary=after["summary"])
