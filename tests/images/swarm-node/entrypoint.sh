@@ -11,8 +11,12 @@
 set -eu
 
 mount -o remount,rw /sys
-for d in /sys/fs/cgroup/*/; do
-    mount -o remount,rw "$d" 2>/dev/null || true
+# A cgroup v1 hierarchy that refuses the remount ("mount point is busy") is mounted afresh,
+# read-write, with its own options: runc must create the task containers' cgroups in it.
+grep ' - cgroup ' /proc/self/mountinfo | while read -r _ _ _ _ point _; do
+    mount -o remount,rw "$point" 2>/dev/null && continue
+    options=$(grep " $point " /proc/self/mountinfo | sed -e 's/.* - cgroup [^ ]* //' -e 's/^r[ow],//')
+    umount "$point" && mount -t cgroup -o "rw,$options" cgroup "$point"
 done
 mount --make-rshared /
 
