@@ -20,7 +20,7 @@ import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, ComposeEngine, EngineError
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import PROJECT_LABEL, stack_errors, stack_spec
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import PROJECT_LABEL, StackError, stack_errors, stack_spec
 
 STACK_LABEL = "com.docker.stack.namespace"
 # Update states after which a service will not converge by waiting.
@@ -28,6 +28,18 @@ _UPDATE_FAILED = ("paused", "rollback_started", "rollback_paused", "rollback_com
 FAILED_STARTS = 3
 _AGE_UNITS = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
               "day": 86400, "days": 86400, "week": 604800, "weeks": 604800}
+
+
+SETTLE_MAX = 40
+
+
+def _settle_seconds(services):
+    """How long a healthcheck of the services takes to give up on a container, at most SETTLE_MAX."""
+    longest = 0
+    for service in services:
+        check = service["Spec"].get("TaskTemplate", {}).get("ContainerSpec", {}).get("Healthcheck") or {}
+        longest = max(longest, check.get("Interval", 30 * 10 ** 9) / 1e9 * check.get("Retries", 3) if check.get("Test") else 0)
+    return min(SETTLE_MAX, longest)
 
 
 def _age(current_state):
@@ -74,7 +86,10 @@ class SwarmEngine(ComposeEngine):
         """The project's entry as a stack, pinned where needed to this manager; its secrets kept for up()."""
         if spec["state"] == "absent" or not spec.get("definition"):
             return spec
-        new, secrets = stack_spec(spec, self.node_id())
+        try:
+            new, secrets = stack_spec(spec, self.node_id())
+        except StackError as exc:
+            raise EngineError(str(exc))
         self._secrets[spec["name"]] = secrets
         return new
 
@@ -175,25 +190,37 @@ class SwarmEngine(ComposeEngine):
         error = self._ensure_secrets(name)
         if error:
             return error
+        # An update restarts some services while the others run on: one that depends on a
+        # restarted one may fail its healthchecks afterwards, and swarm then replaces it.
+        update = any(self.containers(name))
         rc, out, err = self._run(["stack", "deploy", "--compose-file", os.path.join(directory, compose_file),
                                   "--resolve-image", "never", "--prune", name], cwd=directory, timeout=wait_timeout + 60)
         if rc != 0:
             return (err or out).strip()
-        error = self.wait(name, wait_timeout)
+        error = self.wait(name, wait_timeout, settle=update)
         if not error:
             self._prune_secrets(name)
         return error
 
-    def wait(self, name, wait_timeout):
-        """None once every service runs its replicas with no update under way, else why not."""
+    def wait(self, name, wait_timeout, settle=False):
+        """None once every service runs its replicas with no update under way, else why not.
+        With settle, the same tasks must also keep running for as long as a healthcheck takes
+        to give up on a container (interval x retries, at most SETTLE_MAX seconds)."""
         deadline = time.time() + wait_timeout
         since = time.time()
+        stable, stable_since = None, None
         while True:
             services = self._services(name)
             tasks = self._tasks([s["ID"] for s in services], all_tasks=True)
             pending = self._pending(services, tasks, since)
             if not pending:
-                return None
+                running = sorted(t["ID"] for t in tasks if (t.get("DesiredState") or "").lower() == "running")
+                if running != stable:
+                    stable, stable_since = running, time.time()
+                if not settle or time.time() - stable_since >= _settle_seconds(services):
+                    return None
+            else:
+                stable = None
             failed = [p for p in pending if p[1]]
             if failed or time.time() > deadline:
                 return "not converged after %ss: %s" % (wait_timeout, "; ".join(p[0] for p in (failed or pending)))

@@ -35,6 +35,10 @@ _LOOPBACK = ("127.", "::1", "[::1]", "localhost")
 _MAX_NAME = 64
 
 
+class StackError(Exception):
+    pass
+
+
 def secret_name(project, key, value):
     """A Swarm secret's name: its project and key, and a slow digest of its value, because a
     secret is immutable and a new value needs a new name. The digest is salted with the name
@@ -164,14 +168,20 @@ def stack_spec(spec, node_id):
         if "shm_size" in svc:
             svc.setdefault("volumes", []).append({"type": "tmpfs", "target": "/dev/shm",
                                                   "tmpfs": {"size": _bytes(svc.pop("shm_size"))}})
+        kinds = set()
         if svc.get("volumes"):
             svc["volumes"] = [_absolute(v, spec["project_dir"]) for v in svc["volumes"]]
-            if any(_mount_source(v)[1] in ("bind", "volume") for v in svc["volumes"]):
-                constraints.append("node.id == %s" % node_id)
+            kinds = set(_mount_source(v)[1] for v in svc["volumes"])
         gpus = _gpu_devices(svc)
         if gpus:
+            # Its volumes (a model cache) live on the GPU node it runs on; files of this node cannot follow it.
+            if "bind" in kinds:
+                raise StackError("project %s, service %s: a GPU container cannot bind-mount files of the applying "
+                                 "node on a swarm; use a named volume" % (project, service))
             constraints.append("node.labels.%s == true" % GPU_LABEL)
             environment["NVIDIA_VISIBLE_DEVICES"] = gpus
+        elif kinds & set(["bind", "volume"]):
+            constraints.append("node.id == %s" % node_id)
         if constraints:
             deploy["placement"] = {"constraints": constraints}
         if environment:

@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import stat
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._local_ca import converge, load_cert
+from ansible_collections.korczewski.platform.plugins.module_utils._local_ca import cert_reasons, converge, load_cert, load_key
 
 x509 = pytest.importorskip("cryptography.x509")
 
@@ -83,3 +84,14 @@ def test_loose_modes_are_fixed(paths):
     result = run(paths)
     assert result["changed"] and not result["cert_changed"]
     assert mode(paths["key"]) == 0o600
+
+
+def test_a_certificate_signed_by_another_ca_is_told_apart_from_one_of_the_current_ca(paths, tmp_path):
+    run(paths)
+    other = dict((name, str(tmp_path / "other" / os.path.basename(path))) for name, path in paths.items())
+    run(other)
+    cert, key = load_cert(paths["cert"]), load_key(paths["key"], "secp256r1")
+    week = datetime.timedelta(days=7)
+    assert cert_reasons(cert, key, load_cert(paths["ca_cert"]), ["platform.localhost"], week) == []
+    assert cert_reasons(cert, key, load_cert(other["ca_cert"]), ["platform.localhost"], week) == [
+        "the certificate is not signed by the current CA"]

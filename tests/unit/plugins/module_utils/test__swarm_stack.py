@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import unit_project_specs, unit_secret_paths
 from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import (
     GPU_LABEL,
+    StackError,
     secret_name,
     stack_errors,
     stack_spec,
@@ -118,3 +121,16 @@ def test_stack_errors_name_the_service_and_what_it_lacks():
         "service a reads the undeclared secret s",
         "service a mounts the undeclared volume data",
     ]
+
+
+def test_a_gpu_container_keeps_its_volume_on_the_gpu_node_and_cannot_bind_mount():
+    spec = {"name": "rag", "project_dir": "/srv/rag", "files": [], "definition": {"services": {"vllm": {
+        "image": "vllm/vllm-openai", "volumes": ["model-cache:/root/.cache"],
+        "deploy": {"resources": {"reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}}}}},
+        "volumes": {"model-cache": {"name": "model-cache"}}}}
+    service = stack_spec(spec, NODE)[0]["definition"]["services"]["vllm"]
+    assert service["deploy"]["placement"]["constraints"] == ["node.labels.%s == true" % GPU_LABEL]
+    assert "resources" not in service["deploy"]
+    spec["definition"]["services"]["vllm"]["volumes"].append("./models:/models")
+    with pytest.raises(StackError, match="project rag, service vllm: a GPU container cannot bind-mount"):
+        stack_spec(spec, NODE)
