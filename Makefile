@@ -39,7 +39,9 @@ integration: testbed ## Integration tests: real processes, sockets, npm, docker 
 	$(BIN)/pytest tests/integration -q -p no:cacheprovider
 
 swarm-test: testbed ## Multi-node tests: a three-node Docker Swarm of docker-in-docker nodes (tests/swarm; SWARM_PREFIX=kp-swarm)
+	@rm -f tests/output/swarm-figures.txt
 	$(BIN)/pytest tests/swarm -q -p no:cacheprovider
+	@echo "=== swarm figures"; cat tests/output/swarm-figures.txt
 
 molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIOS="traefik" to pick)
 	@set -e; for s in $(SCENARIOS); do \
@@ -51,7 +53,7 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 molecule-changed: ## The Molecule scenarios of what changed since the merge base with main, and why (BASE=<branch> to compare with another)
 	ORDER="$(SCENARIOS)" MAKE="$(MAKE)" bash scripts/molecule_changed.sh
 
-test: testbed lint unit integration molecule ## Everything CI runs: engine + images, lint, sanity, unit and integration tests, Molecule scenarios
+test: testbed lint unit integration molecule swarm-test ## Everything CI runs: engine + images, lint, sanity, unit and integration tests, Molecule scenarios, the multi-node swarm test
 
 bench-health: setup ## Benchmark: health check and discovery beside a uri loop and a no-op playbook (after make site)
 	VENV=$(VENV) bash benchmarks/health_check.sh

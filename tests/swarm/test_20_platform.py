@@ -78,19 +78,20 @@ def platform_services(nodes):
 @pytest.fixture(scope="module")
 def deployed(swarm_nodes, tmp_path_factory):
     start = time.time()
-    rc, output = swarm_nodes.run_playbook("site.yml")
+    rc, site_output = swarm_nodes.run_playbook("site.yml")
     figure("site.yml from nothing (swarm formed)", time.time() - start)
-    assert rc == 0, output[-6000:]
+    assert rc == 0, site_output[-6000:]
     ca = tmp_path_factory.mktemp("ca") / "ca.crt"
     with open(ca, "w", encoding="utf-8") as handle:
         handle.write(subprocess.run(["docker", "exec", swarm_nodes.manager, "cat", CA_CERT], capture_output=True,
                                     text=True, check=True).stdout)
-    rc, targets = swarm_nodes.run_playbook("tests/swarm/https_targets.yml")
-    assert rc == 0, targets[-3000:]
-    match = re.search(r"SWARM_TARGETS=(\[.*\])", targets)
-    routes = [dict(t, path=urlsplit(t["url"]).path) for t in json.loads(match.group(1)) if t["service"] not in NOT_ON_SWARM]
+    targets = tmp_path_factory.mktemp("targets") / "targets.json"
+    rc, output = swarm_nodes.run_playbook("tests/swarm/https_targets.yml", "-e", "swarm_targets_file=%s" % targets)
+    assert rc == 0, output[-3000:]
+    with open(targets, encoding="utf-8") as handle:
+        routes = [dict(t, path=urlsplit(t["url"]).path) for t in json.load(handle) if t["service"] not in NOT_ON_SWARM]
     assert routes, "the catalog routes nothing in production"
-    return {"output": output, "ca": str(ca), "routes": routes}
+    return {"output": site_output, "ca": str(ca), "routes": routes}
 
 
 def unanswered(nodes, deployed):

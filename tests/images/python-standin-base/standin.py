@@ -169,9 +169,10 @@ def env_port(*names: str, default: int) -> int:
     return default
 
 
-def load_file_settings(environ=os.environ) -> None:
+def load_file_settings(environ=None) -> None:
     """The <NAME>_FILE contract of the official images: a setting given as the path of a file
     (a Swarm secret under /run/secrets) is read from it, unless NAME itself is set."""
+    environ = os.environ if environ is None else environ
     for key in [k for k in environ if k.endswith("_FILE") and len(k) > len("_FILE")]:
         name = key[: -len("_FILE")]
         if name in environ:
