@@ -204,4 +204,3 @@ def test_the_unit_is_found_with_its_tasks_and_a_second_stack_is_caught(swarm, ba
     assert names == ["auth-production_auth-service"]
     rc, info = run_module("service_environment_info", args)
     assert rc == 0 and unit_of(info, "auth/production")["state"] == "running"
-
