@@ -169,7 +169,11 @@ class SwarmDiscovery(Discovery):
 
     def run(self):
         started = time.monotonic()
-        records = [service_record(raw) for raw in self.docker.services()]
+        try:
+            listed = self.docker.services()
+        except DockerError as exc:
+            raise DockerError("engine swarm reads the swarm from a manager; %s" % exc)
+        records = [service_record(raw) for raw in listed]
         if records:
             add_tasks(records, self.docker.tasks({"desired-state": ["running"]}), node_names(self.docker.nodes()))
         self.attribute_services(records)

@@ -164,7 +164,8 @@ def test_the_unit_is_found_with_its_tasks_and_a_second_stack_is_caught(swarm, ba
         result = discover_swarm(catalog, docker=swarm["api"])
         return result if unit_of(result, "auth/production")["state"] == "running" else None
 
-    result = wait_for(healthy)
+    # The first task on a new node also waits for its overlay network.
+    result = wait_for(healthy, timeout=45.0)
     assert result, unit_of(discover_swarm(catalog, docker=swarm["api"]), "auth/production")
     auth = unit_of(result, "auth/production")
     assert (auth["stack"], auth["stacks"]) == (STACK, [STACK])
@@ -204,3 +205,21 @@ def test_the_unit_is_found_with_its_tasks_and_a_second_stack_is_caught(swarm, ba
     assert names == ["auth-production_auth-service"]
     rc, info = run_module("service_environment_info", args)
     assert rc == 0 and unit_of(info, "auth/production")["state"] == "running"
+    rc, health = run_module("service_health", {
+        "endpoints": [{"name": "auth-service", "service": "auth", "environment": "production", "kind": "container",
+                       "container": "auth-service"}],
+        "docker_socket": swarm["host"][len("unix://"):], "engine": "swarm", "retries": 0})
+    assert rc == 0, health.get("msg")
+    assert [(r["container_state"], r["container_health"], r["ok"]) for r in health["results"]] == [
+        ("running", "healthy", True)]
+
+
+def test_an_engine_that_manages_no_swarm_is_named(base_services):
+    # The host's own engine is in no swarm (never initialised here); asking it only reads.
+    if docker("info", "--format", "{{.Swarm.ControlAvailable}}") == "true":
+        pytest.skip("the host's engine is a swarm manager")
+    rc, failed = run_module("service_environment_info", {"services": base_services, "domain": DOMAIN,
+                                                         "engine": "swarm"})
+    assert rc != 0
+    assert failed["msg"].startswith("engine swarm reads the swarm from a manager; GET /services answered 503: ")
+    assert "not a swarm manager" in failed["msg"]
