@@ -113,14 +113,12 @@ def swarm():
         _remove_node(run_dir)
 
 
-def stack_file(catalog, service, command=None, healthcheck=True):
+def stack_file(catalog, service, healthcheck=True):
     """A stack of one service with auth/production's identity as service and container labels."""
     labels = catalog.identity_labels("auth", "production")
     spec = {"image": APP_IMAGE, "labels": labels, "environment": {"PORT": "8080", "SERVICE_NAME": "auth"},
             "deploy": {"replicas": 1, "endpoint_mode": "dnsrr", "labels": labels,
                        "restart_policy": {"condition": "any", "delay": "1s"}}}
-    if command:
-        spec["command"] = command
     if healthcheck:
         spec["healthcheck"] = {"test": ["CMD", "curl", "-fsS", "http://127.0.0.1:8080/health"],
                                "interval": "1s", "timeout": "2s", "retries": 3}
@@ -183,7 +181,7 @@ def test_the_unit_is_found_with_its_tasks_and_a_second_stack_is_caught(swarm, ba
     assert (view["state"], view["health"], view["error"]) == ("running", "healthy", None)
 
     # A second stack with the same identity: found before any change, naming both stacks and the service.
-    deploy(STRAY, stack_file(catalog, "copy", command=["sleep", "600"], healthcheck=False))
+    deploy(STRAY, stack_file(catalog, "copy", healthcheck=False))
     result = discover_swarm(catalog, docker=swarm["api"])
     violations = rule.evaluate(catalog, result)
     assert [(v["kind"], v["unit"]) for v in violations] == [(rule.SECOND_STACK, "auth/production")]
@@ -200,9 +198,13 @@ def test_the_unit_is_found_with_its_tasks_and_a_second_stack_is_caught(swarm, ba
     rc, enforced = run_module("single_environment", dict(args, mode="enforce", confirm=True))
     assert rc == 0, enforced.get("msg")
     assert [(s["kind"], s["name"], s["action"]) for s in enforced["stopped"]] == [
-        ("service", "%s_copy" % STRAY, "service removed with its tasks (volumes kept)")]
+        ("service", "%s_copy" % STRAY, "service removed with its tasks (volumes kept); stack %s emptied, network "
+         "%s_default removed" % (STRAY, STRAY))]
     names = [s["Spec"]["Name"] for s in swarm["api"].services()]
     assert names == ["auth-production_auth-service"]
+    # The manager lets a removed network go once the last task has left it.
+    assert wait_for(lambda: not swarm["api"].networks({"label": ["com.docker.stack.namespace=%s" % STRAY]}), 15.0)
+    assert len(swarm["api"].networks({"label": ["com.docker.stack.namespace=%s" % STACK]})) == 1
     rc, info = run_module("service_environment_info", args)
     assert rc == 0 and unit_of(info, "auth/production")["state"] == "running"
     rc, health = run_module("service_health", {
