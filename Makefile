@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test clean-state bench-health bench-converge bench-dashboard integration
+.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test clean-state bench-health bench-converge bench-dashboard integration swarm-test
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ unit: setup ## Unit tests: pure logic, no Docker, npm or network (tests/unit mir
 
 integration: testbed ## Integration tests: real processes, sockets, npm, docker compose and Docker (tests/integration mirrors plugins/)
 	$(BIN)/pytest tests/integration -q -p no:cacheprovider
+
+swarm-test: testbed ## Multi-node tests: a three-node Docker Swarm of docker-in-docker nodes (tests/swarm; SWARM_PREFIX=kp-swarm)
+	$(BIN)/pytest tests/swarm -q -p no:cacheprovider
 
 molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIOS="traefik" to pick)
 	@set -e; for s in $(SCENARIOS); do \

@@ -23,6 +23,8 @@ LABEL_SERVICE = LABEL_PREFIX + ".service"
 LABEL_ENVIRONMENT = LABEL_PREFIX + ".environment"
 LABEL_LAYER = LABEL_PREFIX + ".layer"
 LABEL_UNIT = LABEL_PREFIX + ".unit"
+# On a swarm, where a container's own name is generated: the catalog's name of the container.
+LABEL_CONTAINER = LABEL_PREFIX + ".container"
 
 SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}[a-z0-9]$")
 # The pattern dockerd itself enforces for container names.

@@ -15,6 +15,8 @@ import json
 import os
 import subprocess
 
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER as CONTAINER_LABEL
+
 # Read-only; prints one JSON document. psql variable `spec`: [{"name": database, "owner": role}].
 STATE_SQL = r"""
 SELECT json_build_object(
@@ -142,13 +144,28 @@ class PsqlRunner(object):
         self.container = container
         self.docker = docker
         self.timeout = timeout
+        self._target = None
+
+    def target(self):
+        """The container to exec in: on a swarm the server's task container, which carries the
+        catalog's container name as a label (its own name is generated), else the name itself."""
+        if self._target is None:
+            try:
+                proc = subprocess.run([self.docker, "ps", "--quiet", "--filter", "status=running", "--filter",
+                                       "label=%s=%s" % (CONTAINER_LABEL, self.container)], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, timeout=self.timeout, check=False, universal_newlines=True)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise ProvisionError("cannot run %s: %s" % (self.docker, exc))
+            found = proc.stdout.split() if proc.returncode == 0 else []
+            self._target = found[0] if found else self.container
+        return self._target
 
     def _exec(self, psql_args, stdin=None, env=None):
         argv = [self.docker, "exec", "-i", "--user", "postgres"]
         # `--env NAME` without a value passes the client's value: it never shows in a process list.
         for name in sorted(env or {}):
             argv += ["--env", name]
-        argv += [self.container, "psql", "-X", "-q", "-A", "-t"] + psql_args
+        argv += [self.target(), "psql", "-X", "-q", "-A", "-t"] + psql_args
         environ = dict(os.environ)
         environ.update(env or {})
         try:

@@ -19,11 +19,25 @@ import subprocess
 import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, ComposeEngine, EngineError
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
 from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import PROJECT_LABEL, stack_errors, stack_spec
 
 STACK_LABEL = "com.docker.stack.namespace"
 # Update states after which a service will not converge by waiting.
 _UPDATE_FAILED = ("paused", "rollback_started", "rollback_paused", "rollback_completed")
+FAILED_STARTS = 3
+_AGE_UNITS = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
+              "day": 86400, "days": 86400, "week": 604800, "weeks": 604800}
+
+
+def _age(current_state):
+    """Seconds since a task's state changed, from `docker service ps`'s "Failed 8 seconds ago"
+    ("about a minute" is 60, "less than a second" 0); unknown wording is old."""
+    words = (current_state or "").lower().replace("about an", "1").replace("about a", "1").replace("less than a", "0").split()
+    for index, word in enumerate(words[:-1]):
+        if words[index + 1] in _AGE_UNITS and word.isdigit():
+            return int(word) * _AGE_UNITS[words[index + 1]]
+    return float("inf")
 
 
 class SwarmEngine(ComposeEngine):
@@ -102,15 +116,21 @@ class SwarmEngine(ComposeEngine):
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
     def containers(self, name):
-        """One record per task that should run: its id changes when swarm replaces it."""
+        """One record per task that should run: its id changes when swarm replaces it. It is
+        named like the container on one host (the catalog's name, with the slot if there are
+        several replicas), so roles read a project's state the same way on both engines."""
         services = self._services(name)
         prefix = name + "_"
         found = []
-        for task in self._tasks([s["ID"] for s in services]):
-            service = task["Name"].rsplit(".", 1)[0]
+        by_name = dict((s["Spec"]["Name"], s) for s in services)
+        for task in self._tasks(list(by_name)):
+            service, slot = task["Name"].rsplit(".", 1)
+            spec = by_name.get(service, {}).get("Spec", {})
+            alias = spec.get("TaskTemplate", {}).get("ContainerSpec", {}).get("Labels", {}).get(LABEL_CONTAINER)
+            replicas = spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
             state = (task.get("CurrentState") or "").split(" ", 1)[0].lower()
-            found.append({"id": task["ID"], "name": task["Name"], "node": task.get("Node", ""),
-                          "service": service[len(prefix):] if service.startswith(prefix) else service,
+            found.append({"id": task["ID"], "name": (alias if replicas == 1 else "%s.%s" % (alias, slot)) if alias else task["Name"],
+                          "node": task.get("Node", ""), "service": service[len(prefix):] if service.startswith(prefix) else service,
                           "state": state, "health": "", "error": task.get("Error", "")})
         return sorted(found, key=lambda t: t["name"])
 
@@ -167,9 +187,11 @@ class SwarmEngine(ComposeEngine):
     def wait(self, name, wait_timeout):
         """None once every service runs its replicas with no update under way, else why not."""
         deadline = time.time() + wait_timeout
+        since = time.time()
         while True:
             services = self._services(name)
-            pending = self._pending(services, self._tasks([s["ID"] for s in services]))
+            tasks = self._tasks([s["ID"] for s in services], all_tasks=True)
+            pending = self._pending(services, tasks, since)
             if not pending:
                 return None
             failed = [p for p in pending if p[1]]
@@ -178,18 +200,27 @@ class SwarmEngine(ComposeEngine):
             time.sleep(self.poll)
 
     @staticmethod
-    def _pending(services, tasks):
-        """[(reason, hopeless)] of the services that have not converged."""
+    def _pending(services, tasks, since=None):
+        """[(reason, hopeless)] of the services that have not converged. tasks are all tasks
+        (history included); a service whose tasks failed FAILED_STARTS times since `since`
+        without one running is hopeless: swarm would go on retrying until the timeout."""
         pending = []
         for service in services:
             spec = service["Spec"]
             name = spec["Name"]
             wanted = spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
             update = (service.get("UpdateStatus") or {}).get("State", "")
-            own = [t for t in tasks if t["Name"].rsplit(".", 1)[0] == name]
+            every = [t for t in tasks if t["Name"].rsplit(".", 1)[0].lstrip(" \\_") == name]
+            own = [t for t in every if (t.get("DesiredState") or "").lower() == "running"]
             running = [t for t in own if (t.get("CurrentState") or "").lower().startswith("running")]
+            failed = [t for t in every if (t.get("CurrentState") or "").lower().startswith(("failed", "rejected"))
+                      and (since is None or _age(t.get("CurrentState")) <= time.time() - since)]
             if update in _UPDATE_FAILED:
                 pending.append(("%s: update %s: %s" % (name, update, (service.get("UpdateStatus") or {}).get("Message", "")), True))
+            elif len(running) < wanted and since is not None and len(failed) >= FAILED_STARTS:
+                errors = sorted(set(t.get("Error") or t.get("CurrentState") for t in failed))
+                pending.append(("%s runs %d of %d, its tasks failed %d times: %s"
+                                % (name, len(running), wanted, len(failed), "; ".join(errors)), True))
             elif update == "updating" or len(running) < wanted:
                 states = ", ".join("%s on %s%s" % (t.get("CurrentState"), t.get("Node") or "no node",
                                                    " (%s)" % t["Error"] if t.get("Error") else "") for t in own)
@@ -223,9 +254,9 @@ class SwarmEngine(ComposeEngine):
         found = []
         services = self._services(name)
         tasks = self._tasks([s["ID"] for s in services], all_tasks=True)
-        for reason, _hopeless in self._pending(services, [t for t in tasks if t.get("DesiredState", "").lower() == "running"]):
+        for reason, _hopeless in self._pending(services, tasks):
             service = reason.split(":", 1)[0].split(" ", 1)[0]
-            recent = [t for t in tasks if t["Name"].rsplit(".", 1)[0] == service][:3]
+            recent = [t for t in tasks if t["Name"].rsplit(".", 1)[0].lstrip(" \\_") == service][:3]
             rc, out, err = self._run(["service", "logs", "--raw", "--tail", str(self.log_lines), service])
             found.append({"name": service, "status": reason,
                           "health": "; ".join("%s %s %s" % (t.get("CurrentState"), t.get("Node"), t.get("Error", "")) for t in recent),

@@ -22,6 +22,7 @@ import copy
 import hashlib
 import os
 
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
 from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import parse_env_file
 
 STACK_VERSION = "3.8"
@@ -176,6 +177,8 @@ def stack_spec(spec, node_id):
         if environment:
             svc["environment"] = environment
         labels = svc.get("labels") or {}
+        if alias:
+            svc["labels"] = dict(labels, **{LABEL_CONTAINER: alias})
         # Traefik's swarm provider and discovery read the service's labels; the containers keep theirs.
         deploy["labels"] = dict((_swarm_label(k), v) for k, v in labels.items())
         deploy["labels"][PROJECT_LABEL] = project
