@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Swarm discovery, the second-stack rule and health from tasks on a real one-node swarm.
 
-The node is a docker-in-docker container (``ztest-swarmdisc-node``, image ``local/swarm-node:1``,
-else the throwaway ``ztest/swarm-node:1``) on its own bridge network with its own volume. Its
+The node is a docker-in-docker container (``ztest-swarmdisc-node``, image ``local/swarm-node:1`` from
+tests/images/swarm-node) on its own bridge network with its own volume. Its
 ``/run`` is a host directory, so the inner engine's socket is reachable from here without any TCP
 listener. ``docker swarm init`` runs inside the node, never on the host's engine. The stack is
 the production catalog's auth unit, its identity labels taken from the catalog, on
@@ -39,7 +39,7 @@ REPO_ROOT = str(Path(__file__).resolve().parents[4])
 NODE = "ztest-swarmdisc-node"
 NETWORK = "ztest-swarmdisc-net"
 VOLUME = "ztest-swarmdisc-vol"
-IMAGES = ("local/swarm-node:1", "ztest/swarm-node:1")
+NODE_IMAGE = "local/swarm-node:1"
 APP_IMAGE = "local/app-standin:1"
 DOMAIN = "korczewski.de"
 STACK = "auth-production"
@@ -59,13 +59,10 @@ def _has_image(name):
         ["docker", "image", "inspect", name], capture_output=True, check=False).returncode == 0
 
 
-NODE_IMAGE = next((i for i in IMAGES if _has_image(i)), None)
-
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
                        reason="needs Linux and root (the node's engine socket is root's)"),
-    pytest.mark.skipif(NODE_IMAGE is None, reason="needs a swarm node image: %s (tests/images/swarm-node)"
-                       % " or ".join(IMAGES)),
+    pytest.mark.skipif(not _has_image(NODE_IMAGE), reason="needs %s (tests/images/swarm-node)" % NODE_IMAGE),
     pytest.mark.skipif(not _has_image(APP_IMAGE), reason="needs %s" % APP_IMAGE),
 ]
 
