@@ -43,8 +43,8 @@ options:
     description:
       - V(compose) reads the containers of the engine at O(docker_host) and this host's development servers.
       - V(swarm) reads the Docker Swarm that O(docker_host) is a manager of, cluster-wide - its services with their
-        identity labels and the tasks that should run (node, state, container id, health) - and no processes:
-        development runs on its development host in compose mode. A production unit's rightful instance is
+        identity labels and the tasks that should run (node, state, container id, health) - and no processes,
+        since development runs on its development host in compose mode. A production unit's rightful instance is
         then its one stack, named like its compose project; a service with its identity labels in another
         stack (label C(com.docker.stack.namespace)) is a second instance.
     type: str

@@ -148,6 +148,13 @@ class DockerAPI:
         """Remove a swarm service; its tasks' containers go with it, named volumes stay."""
         self.call("DELETE", "/services/%s" % quote(service_id, safe=""), ok=(200, 204))
 
+    def networks(self, filters=None):
+        """Networks (``GET /networks``), e.g. ``filters={"label": ["com.docker.stack.namespace=x"]}``."""
+        return self.call("GET", "/networks", _filters(filters)) or []
+
+    def remove_network(self, network_id):
+        self.call("DELETE", "/networks/%s" % quote(network_id, safe=""), ok=(200, 204))
+
 
 def _filters(filters):
     # The engine reads filters as one JSON object of lists; an empty one means no filter.

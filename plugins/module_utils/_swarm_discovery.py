@@ -19,10 +19,10 @@ import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
     LABEL_ENVIRONMENT,
-    LABEL_PREFIX,
     LABEL_SERVICE,
     LABEL_UNIT,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
 from ansible_collections.korczewski.platform.plugins.module_utils._discovery import (
     DEFAULT_STATE_DIR,
     Discovery,
@@ -35,8 +35,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils._docker_api im
 )
 
 LABEL_STACK = "com.docker.stack.namespace"
-# The catalog's container name, which a swarm does not keep as the container's own name.
-LABEL_CONTAINER = LABEL_PREFIX + ".container"
 # Docker keeps a task whose container has a healthcheck "starting" until the check passes.
 _ENDED = ("complete", "shutdown", "failed", "rejected", "orphaned", "remove")
 
@@ -169,7 +167,11 @@ class SwarmDiscovery(Discovery):
 
     def run(self):
         started = time.monotonic()
-        records = [service_record(raw) for raw in self.docker.services()]
+        try:
+            listed = self.docker.services()
+        except DockerError as exc:
+            raise DockerError("engine swarm reads the swarm from a manager; %s" % exc)
+        records = [service_record(raw) for raw in listed]
         if records:
             add_tasks(records, self.docker.tasks({"desired-state": ["running"]}), node_names(self.docker.nodes()))
         self.attribute_services(records)

@@ -22,7 +22,7 @@ description:
   - Reads the Docker engine (one container list, one inspect per catalog container) and C(/proc) once each.
     M(korczewski.platform.single_environment) judges the same facts against the single-environment rule.
   - With O(engine=swarm) it runs on a swarm manager and reads the whole swarm instead (one service list, one
-    list of the tasks that should run, one node list): per unit its stack, its services with desired and
+    list of the tasks that should run, one node list) - per unit its stack, its services with desired and
     running replicas and the nodes they run on, and each task's node, state, container id and health.
 
 author:

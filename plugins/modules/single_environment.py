@@ -29,7 +29,8 @@ description:
     its compose project. A service carrying the unit's identity labels in another stack (or in none) is a
     second instance (V(second_stack)), as is any service with a development unit's identity on the swarm;
     the violation names both stacks and the service. Enforcing removes the stray services (their named
-    volumes stay); the rightful stack's services are never removed.
+    volumes stay) and, once a stray stack has no service left, its networks; the rightful stack's services
+    are never removed.
   - With O(mode=check) the module fails with a table naming each stray (container name and id, compose
     project, pid and command line, port, reason).
   - With O(mode=enforce) and O(confirm=true) it stops the strays, then checks again. Containers are stopped
@@ -204,7 +205,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._rule import (
     stop_plan,
     unfixable,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import discover_swarm
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import LABEL_STACK, discover_swarm
 
 _GONE_STATES = ("Z", "X", "x")
 
@@ -258,6 +259,26 @@ class Enforcer:
                     self.managed_groups.update(g for g in (server["session"], server["pgrp"]) if g)
         self.ancestry = _ancestry()
 
+    def _remove_empty_stack(self, stack):
+        """A stray stack left without services goes whole, as `docker stack rm` would take it: its
+        networks too (its volumes stay). Its tasks are still leaving them, so a network may need a moment."""
+        if not stack or self.docker.services({"label": ["%s=%s" % (LABEL_STACK, stack)]}):
+            return ""
+        removed = []
+        for network in self.docker.networks({"label": ["%s=%s" % (LABEL_STACK, stack)]}):
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    self.docker.remove_network(network["Id"])
+                    removed.append(network["Name"])
+                    break
+                except DockerError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.5)
+        return "; stack %s emptied%s" % (stack, ", network%s %s removed" % (
+            "s" if len(removed) != 1 else "", ", ".join(removed)) if removed else "")
+
     def stop(self, target):
         """Stop one target; returns the action taken (or a reason it was left alone)."""
         if target["kind"] == "container":
@@ -270,7 +291,7 @@ class Enforcer:
             if target["id"] in self.protected_services:
                 return "left alone: it belongs to its unit's rightful stack"
             self.docker.remove_service(target["id"])
-            return "service removed with its tasks (volumes kept)"
+            return "service removed with its tasks (volumes kept)" + self._remove_empty_stack(target["project"])
         pid = target["pid"]
         stat = read_stat(pid)
         if stat is None or stat["state"] in _GONE_STATES:
