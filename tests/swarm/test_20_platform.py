@@ -178,6 +178,24 @@ def test_a_paused_worker_s_stateless_tasks_move_and_the_data_stays(swarm_nodes, 
         time.sleep(2)
 
 
+def test_stop_all_scales_every_stack_to_zero_and_start_all_brings_it_back_with_its_data(swarm_nodes, deployed):
+    rows = psql(swarm_nodes, "SELECT count(*) FROM swarm_probe")
+    start = time.time()
+    rc, output = swarm_nodes.run_playbook("playbooks/stop_all.yml", "-e", "stop_all_confirm=true")
+    figure("stop_all.yml", time.time() - start)
+    assert rc == 0, output[-4000:]
+    replicas = swarm_nodes.docker(swarm_nodes.manager, "service", "ls", "--format", "{{.Name}} {{.Replicas}}").stdout
+    assert replicas.strip() and all(line.split()[1].endswith("/0") for line in replicas.splitlines()), replicas
+    stacks = swarm_nodes.docker(swarm_nodes.manager, "stack", "ls", "--format", "{{.Name}}").stdout.split()
+    assert "auth-production" in stacks and "shared-postgres-production" in stacks
+    start = time.time()
+    rc, output = swarm_nodes.run_playbook("playbooks/start_all_production.yml")
+    figure("start_all_production.yml", time.time() - start)
+    assert rc == 0, output[-4000:]
+    assert unanswered(swarm_nodes, deployed) == []
+    assert psql(swarm_nodes, "SELECT count(*) FROM swarm_probe") == rows
+
+
 def test_a_stray_service_with_an_app_s_identity_stops_the_run_before_any_change(swarm_nodes, deployed):
     labels = {"korczewski.platform.service": "auth", "korczewski.platform.environment": "production",
               "korczewski.platform.layer": "applications", "korczewski.platform.unit": "auth-production"}
