@@ -63,10 +63,31 @@ def variant(swarm_nodes, tmp_path, change):
     return str(target)
 
 
+def swarm_states(swarm_nodes):
+    return dict((node, swarm_nodes.docker(node, "info", "--format", "{{.Swarm.LocalNodeState}}", check=True).stdout.strip())
+                for node in swarm_nodes.nodes)
+
+
 @pytest.fixture(scope="module")
-def formed(swarm_nodes):
+def dry_run(swarm_nodes):
+    """--check on the fresh nodes, then what they are after it."""
+    rc, output = timed(swarm_nodes, "check mode on fresh nodes", "--check")
+    return rc, output, swarm_states(swarm_nodes)
+
+
+@pytest.fixture(scope="module")
+def formed(swarm_nodes, dry_run):
     rc, output = timed(swarm_nodes, "form the swarm (3 nodes)")
     return rc, output
+
+
+def test_check_mode_on_fresh_nodes_reports_and_changes_nothing(swarm_nodes, dry_run):
+    rc, output, states = dry_run
+    assert rc == 0, output
+    changed = dict((host, counts["changed"]) for host, counts in recap(output).items())
+    # The manager would form the swarm and create the network, each worker would join.
+    assert changed[swarm_nodes.manager] >= 2 and all(changed[w] == 1 for w in swarm_nodes.workers), output
+    assert states == dict((node, "inactive") for node in swarm_nodes.nodes)
 
 
 def test_forms_one_manager_and_two_workers(swarm_nodes, formed):
