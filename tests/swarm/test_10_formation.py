@@ -129,6 +129,23 @@ def test_a_second_run_changes_nothing(swarm_nodes, formed):
     assert sum(counts["changed"] for counts in recap(output).values()) == 0, output
 
 
+def test_drift_is_put_back(swarm_nodes, formed):
+    """The role skips nodes whose role and labels already match: a node that drifted is not one."""
+    assert formed[0] == 0, formed[1]
+    gpu, worker = swarm_nodes.names["gpu"], swarm_nodes.names["worker"]
+    swarm_nodes.docker(swarm_nodes.manager, "node", "update", "--label-rm", GPU_LABEL, gpu, check=True)
+    swarm_nodes.docker(swarm_nodes.manager, "node", "update", "--label-add", "foreign=1", worker, check=True)
+    swarm_nodes.docker(swarm_nodes.manager, "node", "promote", worker, check=True)
+    drifted = nodes(swarm_nodes)
+    assert (drifted[gpu][2], drifted[worker][0], drifted[worker][2]) == ({}, "manager", {"foreign": "1"})
+    rc, output = timed(swarm_nodes, "put drift back")
+    assert rc == 0, output
+    assert recap(output)[swarm_nodes.manager]["changed"] == 1, output
+    listed = nodes(swarm_nodes)
+    assert listed[gpu] == ("worker", "ready", {GPU_LABEL: "true"})
+    assert listed[worker] == ("worker", "ready", {})
+
+
 def two_managers(groups):
     worker = next(iter(groups["platform_swarm_workers"]["hosts"]))
     groups["platform_swarm_managers"]["hosts"][worker] = groups["platform_swarm_workers"]["hosts"].pop(worker)
