@@ -102,10 +102,14 @@ wait_engines() {
 save_images() {
     local key
     mkdir -p "$IMAGES_CACHE"
+    # Two test beds (other prefixes) may start from one checkout at once: one saves, one waits.
+    exec 9> "$IMAGES_CACHE/.lock"
+    flock 9
     # shellcheck disable=SC2086
     key=$(docker image inspect --format '{{.Id}}' $IMAGES | paste -sd ' ' | sed "s|^|$IMAGES |" | sha256sum | cut -d' ' -f1)
     if [ -s "$IMAGES_CACHE/images.tar" ] && [ "$(cat "$IMAGES_CACHE/images.key" 2>/dev/null)" = "$key" ]; then
         echo "nodes.sh: image tar is current ($IMAGES_CACHE/images.tar)"
+        exec 9>&-
         return 0
     fi
     rm -f "$IMAGES_CACHE/images.key"
@@ -113,6 +117,7 @@ save_images() {
     docker save -o "$IMAGES_CACHE/images.tar.part" $IMAGES
     mv "$IMAGES_CACHE/images.tar.part" "$IMAGES_CACHE/images.tar"
     echo "$key" > "$IMAGES_CACHE/images.key"
+    exec 9>&-
 }
 
 load_images() {
