@@ -117,7 +117,7 @@ def test_site_deploys_every_production_unit_as_its_own_stack(swarm_nodes, deploy
 
 def test_the_vllm_standin_runs_on_the_gpu_node_and_data_stays_on_the_manager(swarm_nodes, deployed):
     services = platform_services(swarm_nodes)
-    vllm = [name for name, service, dummy in services if service == "vllm-rag" and name.endswith("_vllm")]
+    vllm = [name for name, service, dummy in services if name == "vllm-rag-production_vllm-rag"]
     assert vllm, services
     assert set(service_nodes(swarm_nodes, vllm[0]).values()) == {swarm_nodes.names["gpu"]}
     postgres = [name for name, service, dummy in services if service == "shared-postgres"]
