@@ -214,3 +214,10 @@ def test_a_stray_service_with_an_app_s_identity_stops_the_run_before_any_change(
         assert swarm_nodes.docker(swarm_nodes.manager, "service", "ls", "--format", "{{.Name}} {{.ID}}").stdout == before
     finally:
         swarm_nodes.docker(swarm_nodes.manager, "service", "rm", "stray-auth")
+
+
+def test_development_on_the_swarm_is_refused_naming_the_setting(swarm_nodes):
+    rc, output = swarm_nodes.run_playbook("site.yml", "-e", "platform_environment=all")
+    assert rc != 0
+    assert "with platform_engine swarm it must be production" in output
+    assert not re.search(r"^TASK \[korczewski\.platform\.docker_engine", output, re.M)
