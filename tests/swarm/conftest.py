@@ -27,6 +27,8 @@ NODES_SH = os.path.join(HERE, "nodes.sh")
 INVENTORY = os.path.join(HERE, "inventory")
 DEFAULT_PREFIX = "kp-swarm"
 ROLES = ("manager", "worker", "gpu")
+# The figures of a session (formation, converge, recovery), printed by `make swarm-test`.
+FIGURES = os.path.join(REPO_ROOT, "tests", "output", "swarm-figures.txt")
 UP_TIMEOUT = 600
 PLAYBOOK_TIMEOUT = 900
 
@@ -66,6 +68,13 @@ class SwarmNodes(object):
         template = '{{(index .NetworkSettings.Networks "%s").IPAddress}}' % self.network
         return subprocess.run(["docker", "inspect", "-f", template, node], capture_output=True, text=True,
                               check=True).stdout.strip()
+
+    @staticmethod
+    def figure(name, seconds, note=""):
+        """Adds one measured figure to FIGURES."""
+        os.makedirs(os.path.dirname(FIGURES), exist_ok=True)
+        with open(FIGURES, "a", encoding="utf-8") as handle:
+            handle.write("%-44s %7.1f s %s\n" % (name, seconds, note))
 
     def docker(self, node, *args, **kwargs):
         """`docker ARGS` inside a node (its own engine): a CompletedProcess with text output."""

@@ -21,8 +21,6 @@ import yaml
 PLAYBOOK = "playbooks/swarm.yml"
 GPU_LABEL = "korczewski.platform.gpu"
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
-TIMINGS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                       "tests", "output", "swarm", "timings.txt")
 
 
 def recap(output):
@@ -36,10 +34,7 @@ def recap(output):
 def timed(swarm_nodes, label, *args, **kwargs):
     start = time.monotonic()
     rc, output = swarm_nodes.run_playbook(PLAYBOOK, *args, **kwargs)
-    seconds = time.monotonic() - start
-    os.makedirs(os.path.dirname(TIMINGS), exist_ok=True)
-    with open(TIMINGS, "a", encoding="utf-8") as stream:
-        stream.write("%s %s: %.1fs (rc %d)\n" % (time.strftime("%Y-%m-%dT%H:%M:%S"), label, seconds, rc))
+    swarm_nodes.figure(label, time.monotonic() - start, "(rc %d)" % rc)
     return rc, output
 
 

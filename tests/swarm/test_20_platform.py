@@ -11,7 +11,6 @@ idempotent re-run, recovery after a node pause) go to tests/output/swarm-figures
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import ssl
@@ -22,18 +21,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIGURES = os.path.join(REPO_ROOT, "tests", "output", "swarm-figures.txt")
 CA_CERT = "/var/lib/korczewski-platform/state/local-ca/ca.crt"
 # Deployed by its own role, which builds the image on the host it runs on: not on a swarm.
 NOT_ON_SWARM = ("dashboard",)
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
-
-def figure(name, seconds):
-    os.makedirs(os.path.dirname(FIGURES), exist_ok=True)
-    with open(FIGURES, "a", encoding="utf-8") as handle:
-        handle.write("%-44s %7.1f s\n" % (name, seconds))
 
 
 def recap(output):
@@ -42,8 +34,9 @@ def recap(output):
 
 
 def https_status(address, host, path, cafile, timeout=5):
-    """The HTTP status of GET https://host/path sent to address:443, the certificate verified for host."""
-    context = ssl.create_default_context(cafile=cafile)
+    """The HTTP status of GET https://host/path sent to address:443, the certificate verified for host
+    against cafile (None: against no CA at all)."""
+    context = ssl.create_default_context(cafile=cafile) if cafile else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     with socket.create_connection((address, 443), timeout=timeout) as raw:
         with context.wrap_socket(raw, server_hostname=host) as tls:
             tls.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)).encode("ascii"))
@@ -79,7 +72,7 @@ def platform_services(nodes):
 def deployed(swarm_nodes, tmp_path_factory):
     start = time.time()
     rc, site_output = swarm_nodes.run_playbook("site.yml")
-    figure("site.yml from nothing (swarm formed)", time.time() - start)
+    swarm_nodes.figure("site.yml, platform from nothing", time.time() - start)
     assert rc == 0, site_output[-6000:]
     ca = tmp_path_factory.mktemp("ca") / "ca.crt"
     with open(ca, "w", encoding="utf-8") as handle:
@@ -127,14 +120,13 @@ def test_the_vllm_standin_runs_on_the_gpu_node_and_data_stays_on_the_manager(swa
 def test_every_production_route_answers_through_traefik_over_verified_https(swarm_nodes, deployed):
     assert unanswered(swarm_nodes, deployed) == []
     with pytest.raises(ssl.SSLCertVerificationError):
-        https_status(swarm_nodes.ips[swarm_nodes.manager], "auth.platform.localhost", "/health",
-                     ssl.get_default_verify_paths().cafile or os.devnull)
+        https_status(swarm_nodes.ips[swarm_nodes.manager], "auth.platform.localhost", "/health", None)
 
 
 def test_a_second_run_changes_nothing(swarm_nodes, deployed):
     start = time.time()
     rc, output = swarm_nodes.run_playbook("site.yml")
-    figure("site.yml again (idempotent)", time.time() - start)
+    swarm_nodes.figure("site.yml again (idempotent)", time.time() - start)
     assert rc == 0, output[-4000:]
     counts = recap(output)
     assert counts and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
@@ -168,7 +160,7 @@ def test_a_paused_worker_s_stateless_tasks_move_and_the_data_stays(swarm_nodes, 
                 break
             assert time.time() < deadline, "after 240 s: still on %s: %s; not answering: %s" % (worker, stuck, failing)
             time.sleep(2)
-        figure("recovery after pausing a worker", time.time() - start)
+        swarm_nodes.figure("recovery after pausing a worker", time.time() - start)
         assert psql(swarm_nodes, "SELECT count(*) FROM swarm_probe") == rows
     finally:
         subprocess.run(["docker", "unpause", worker], check=False)
@@ -182,7 +174,7 @@ def test_stop_all_scales_every_stack_to_zero_and_start_all_brings_it_back_with_i
     rows = psql(swarm_nodes, "SELECT count(*) FROM swarm_probe")
     start = time.time()
     rc, output = swarm_nodes.run_playbook("playbooks/stop_all.yml", "-e", "stop_all_confirm=true")
-    figure("stop_all.yml", time.time() - start)
+    swarm_nodes.figure("stop_all.yml", time.time() - start)
     assert rc == 0, output[-4000:]
     replicas = swarm_nodes.docker(swarm_nodes.manager, "service", "ls", "--format", "{{.Name}} {{.Replicas}}").stdout
     assert replicas.strip() and all(line.split()[1].endswith("/0") for line in replicas.splitlines()), replicas
@@ -190,7 +182,7 @@ def test_stop_all_scales_every_stack_to_zero_and_start_all_brings_it_back_with_i
     assert "auth-production" in stacks and "shared-postgres-production" in stacks
     start = time.time()
     rc, output = swarm_nodes.run_playbook("playbooks/start_all_production.yml")
-    figure("start_all_production.yml", time.time() - start)
+    swarm_nodes.figure("start_all_production.yml", time.time() - start)
     assert rc == 0, output[-4000:]
     assert unanswered(swarm_nodes, deployed) == []
     assert psql(swarm_nodes, "SELECT count(*) FROM swarm_probe") == rows
