@@ -123,13 +123,17 @@ def test_every_production_route_answers_through_traefik_over_verified_https(swar
         https_status(swarm_nodes.ips[swarm_nodes.manager], "auth.platform.localhost", "/health", None)
 
 
-def test_a_second_run_changes_nothing(swarm_nodes, deployed):
+def test_a_second_run_and_check_mode_change_nothing(swarm_nodes, deployed):
     start = time.time()
     rc, output = swarm_nodes.run_playbook("site.yml")
     swarm_nodes.figure("site.yml again (idempotent)", time.time() - start)
     assert rc == 0, output[-4000:]
     counts = recap(output)
     assert counts and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+    rc, output = swarm_nodes.run_playbook("site.yml", "--check")
+    assert rc == 0, output[-4000:]
+    counts = recap(output)
+    assert all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
 
 
 def psql(nodes, sql):
