@@ -27,7 +27,6 @@ NOT_ON_SWARM = ("dashboard",)
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-
 def recap(output):
     return dict((m.group(1), {"ok": int(m.group(2)), "changed": int(m.group(3)), "unreachable": int(m.group(4)),
                               "failed": int(m.group(5))}) for m in RECAP.finditer(output))
