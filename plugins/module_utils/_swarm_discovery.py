@@ -33,8 +33,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils._docker_api im
     DockerAPI,
     DockerError,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import STACK_LABEL as LABEL_STACK
 
-LABEL_STACK = "com.docker.stack.namespace"
 # Docker keeps a task whose container has a healthcheck "starting" until the check passes.
 _ENDED = ("complete", "shutdown", "failed", "rejected", "orphaned", "remove")
 

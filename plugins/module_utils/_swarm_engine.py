@@ -20,9 +20,8 @@ import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, ComposeEngine, EngineError
 from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import PROJECT_LABEL, StackError, stack_errors, stack_spec
+from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import PROJECT_LABEL, STACK_LABEL, StackError, stack_errors, stack_spec
 
-STACK_LABEL = "com.docker.stack.namespace"
 # Update states after which a service will not converge by waiting.
 _UPDATE_FAILED = ("paused", "rollback_started", "rollback_paused", "rollback_completed")
 FAILED_STARTS = 3
@@ -93,9 +92,6 @@ class SwarmEngine(ComposeEngine):
         self._secrets[spec["name"]] = secrets
         return new
 
-    def secret_values(self, name):
-        return [s["value"] for s in self._secrets.get(name, [])]
-
     def validate(self, name, directory, compose_file):
         try:
             with open(os.path.join(directory, compose_file)) as handle:
@@ -164,11 +160,15 @@ class SwarmEngine(ComposeEngine):
 
     # ------------------------------------------------------------------ changing the swarm
 
+    def _secret_names(self, name):
+        """The names of the project's Swarm secrets; None when they cannot be listed."""
+        rc, out, _err = self._run(["secret", "ls", "--filter", "label=%s=%s" % (PROJECT_LABEL, name), "--format", "{{.Name}}"])
+        return set(out.split()) if rc == 0 else None
+
     def _ensure_secrets(self, name):
-        rc, out, err = self._run(["secret", "ls", "--filter", "label=%s=%s" % (PROJECT_LABEL, name), "--format", "{{.Name}}"])
-        if rc != 0:
-            return "docker secret ls failed: %s" % err.strip()
-        present = set(out.split())
+        present = self._secret_names(name)
+        if present is None:
+            return "docker secret ls of %s failed" % name
         for secret in self._secrets.get(name, []):
             if secret["name"] in present:
                 continue
@@ -181,8 +181,7 @@ class SwarmEngine(ComposeEngine):
     def _prune_secrets(self, name):
         # A secret still mounted by a task of the old version cannot go yet; the next run removes it.
         wanted = set(s["name"] for s in self._secrets.get(name, []))
-        rc, out, _err = self._run(["secret", "ls", "--filter", "label=%s=%s" % (PROJECT_LABEL, name), "--format", "{{.Name}}"])
-        old = sorted(set(out.split()) - wanted) if rc == 0 else []
+        old = sorted((self._secret_names(name) or set()) - wanted)
         if old:
             self._run(["secret", "rm"] + old)
 
