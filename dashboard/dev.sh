@@ -5,8 +5,9 @@
 #
 # `npm run dev`: the dashboard as the development environment's local server (the catalog's
 # dashboard.development: method npm, port 4242), on 127.0.0.1:$PORT, restarting on source changes.
-# Its settings come from DASHBOARD_DEV_CONFIG (default ~/.config/korczewski-dashboard/dev.env,
-# written by the dashboard role for the development account); its venv from requirements.lock.
+# Its settings come from its environment (the dashboard role gives them to the dev server, the
+# catalog as DASHBOARD_CATALOG_JSON) and, when it exists, from DASHBOARD_DEV_CONFIG (default
+# ~/.config/korczewski-dashboard/dev.env) for a hand-started server; its venv from requirements.lock.
 set -eu
 cd "$(dirname "$0")"
 venv=${DASHBOARD_VENV:-.venv-dev}
@@ -20,6 +21,8 @@ if [ -f "$config" ]; then
     . "$config"
     set +a
 fi
+: "${DASHBOARD_AUDIT_LOG:=$HOME/.local/state/korczewski-dashboard/audit.jsonl}"
+mkdir -p "$(dirname "$DASHBOARD_AUDIT_LOG")"
 PYTHONPATH=$PWD/src
-export PYTHONPATH
+export PYTHONPATH DASHBOARD_AUDIT_LOG
 exec "$venv/bin/python" -m korczewski_dashboard --host 127.0.0.1 --port "${PORT:-4242}" --reload

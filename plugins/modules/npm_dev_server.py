@@ -30,6 +30,8 @@ description:
     removes it.
   - The module refuses to start when another process, which this module does not manage for
     O(name), listens on O(port). The error names that process (pid and command line).
+  - O(servers) brings several servers of one account to their state in one call, one after
+    another; a server that fails does not stop the others, and the module then fails naming each.
 
 author:
   - korczewski.platform developers (@korczewski)
@@ -61,15 +63,79 @@ options:
       - Identity of the development server. It names the pid, log and state files in O(state_dir),
         so each O(name) is one server.
       - Letters, digits, V(.), V(_) and V(-), starting with a letter or digit.
+      - Required unless O(servers) is given; mutually exclusive with it.
     type: str
-    required: true
   source:
     description:
       - Project directory that holds C(package.json). C(npm) runs there.
+      - Required with O(name).
     type: path
-    required: true
     aliases:
       - chdir
+  servers:
+    description:
+      - Several servers in one call, instead of O(name) and its options. Each entry takes the options
+        of one server; what an entry leaves out comes from the defaults documented for the options.
+      - Servers are handled in list order; the per-server results are in RV(servers).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: As O(name).
+        type: str
+        required: true
+      source:
+        description: As O(source).
+        type: path
+        required: true
+        aliases:
+          - chdir
+      state:
+        description: As O(state).
+        type: str
+        default: started
+        choices:
+          - started
+          - stopped
+          - restarted
+      script:
+        description: As O(script).
+        type: str
+        default: dev
+      port:
+        description: As O(port).
+        type: int
+      env:
+        description: As O(env).
+        type: dict
+        default: {}
+      secret_env:
+        description: As O(secret_env).
+        type: dict
+        default: {}
+      state_dir:
+        description: As O(state_dir).
+        type: path
+        default: ~/.local/state/korczewski-platform/npm
+      wait_timeout:
+        description: As O(wait_timeout).
+        type: int
+        default: 60
+      stop_timeout:
+        description: As O(stop_timeout).
+        type: int
+        default: 10
+      install:
+        description: As O(install).
+        type: str
+        default: auto
+        choices:
+          - auto
+          - always
+          - never
+      npm_executable:
+        description: As O(npm_executable).
+        type: path
   state:
     description:
       - V(started) makes sure the server runs with the given settings. It starts the server when it
@@ -193,6 +259,17 @@ EXAMPLES = r"""
     wait_timeout: 180
     npm_executable: /opt/node-v20/bin/npm
 
+- name: Run both development servers of one account in one call
+  korczewski.platform.npm_dev_server:
+    servers:
+      - name: auth-development
+        source: /srv/dev/auth
+        port: 5500
+      - name: payment-development
+        source: /srv/dev/payment
+        port: 3004
+        wait_timeout: 180
+
 - name: Stop the payment development server (and every process it spawned)
   korczewski.platform.npm_dev_server:
     name: payment-development
@@ -276,6 +353,15 @@ log_tail:
   type: list
   elements: str
   sample: ["Error: Cannot find module 'vite'"]
+servers:
+  description:
+    - With O(servers), one result per server in list order, each with the keys above for one server
+      plus C(name), C(changed), C(failed) and, when it failed, C(msg).
+    - The top-level keys of a single server are then not returned.
+  returned: when O(servers) is given
+  type: list
+  elements: dict
+  sample: [{"name": "auth-development", "changed": false, "failed": false, "state": "started", "pid": 48213}]
 """
 
 import hashlib
@@ -792,7 +878,70 @@ class DevServer(object):
         self.module.exit_json(**self.result)
 
 
-def argument_spec():
+class _Finished(Exception):
+    """A server's run ended: result is what exit_json or fail_json got."""
+
+    def __init__(self, result, failed):
+        super(_Finished, self).__init__(result.get('msg', ''))
+        self.result = result
+        self.failed = failed
+
+
+class _OneServer(object):
+    """What DevServer uses of AnsibleModule, for one entry of servers: its end is an exception,
+    so the next server still runs."""
+
+    def __init__(self, module, params):
+        self._module = module
+        self.params = params
+        self.check_mode = module.check_mode
+        self._diff = module._diff
+
+    def __getattr__(self, name):
+        # run_command, warn and the rest act for every server alike.
+        return getattr(self._module, name)
+
+    def get_bin_path(self, arg, required=False):
+        path = self._module.get_bin_path(arg, required=False)
+        if required and not path:
+            self.fail_json(msg='Failed to find required executable "%s" in paths: %s' % (arg, os.environ.get('PATH', '')))
+        return path
+
+    def exit_json(self, **result):
+        raise _Finished(result, False)
+
+    def fail_json(self, **result):
+        raise _Finished(result, True)
+
+
+def run_servers(module):
+    results, diffs, failed = [], [], []
+    for params in module.params['servers']:
+        if params['state'] in ('started', 'restarted') and params['port'] is None:
+            result, is_failed = dict(msg='state is %s but all of the following are missing: port' % params['state']), True
+        else:
+            try:
+                DevServer(_OneServer(module, params)).run()
+            except _Finished as end:
+                result, is_failed = end.result, end.failed
+            except Exception as exc:  # one broken server must not hide the others' results
+                result, is_failed = dict(msg='npm_dev_server failed: %s' % to_native(exc)), True
+        diff = result.pop('diff', None)
+        if diff:
+            diffs.append(diff)
+        result.update(name=params['name'], failed=is_failed, changed=bool(result.get('changed')))
+        results.append(result)
+        if is_failed:
+            failed.append('%s: %s' % (params['name'], result.get('msg', 'failed')))
+    outcome = dict(changed=any(r['changed'] for r in results), servers=results)
+    if diffs:
+        outcome['diff'] = diffs
+    if failed:
+        module.fail_json(msg='%d of %d dev servers failed: %s' % (len(failed), len(results), '; '.join(failed)), **outcome)
+    module.exit_json(**outcome)
+
+
+def server_spec():
     return dict(
         name=dict(type='str', required=True),
         source=dict(type='path', required=True, aliases=['chdir']),
@@ -809,15 +958,28 @@ def argument_spec():
     )
 
 
+def argument_spec():
+    spec = server_spec()
+    spec['name'] = dict(type='str')
+    spec['source'] = dict(type='path', aliases=['chdir'])
+    spec['servers'] = dict(type='list', elements='dict', options=server_spec())
+    return spec
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
+        required_one_of=[('name', 'servers')],
+        mutually_exclusive=[('name', 'servers')],
+        required_by={'name': 'source'},
         required_if=[
-            ('state', 'started', ['port']),
-            ('state', 'restarted', ['port']),
+            ('state', 'started', ['port', 'servers'], True),
+            ('state', 'restarted', ['port', 'servers'], True),
         ],
         supports_check_mode=True,
     )
+    if module.params['servers'] is not None:
+        run_servers(module)
     try:
         DevServer(module).run()
     except Exception as exc:  # report unexpected errors as a module failure, not a traceback dump

@@ -63,22 +63,33 @@ class Settings:
     net_dir: str = None
     probe_loopback: bool = True
     host_processes: bool = True
+    # The catalog itself, for a development server that gets its settings as environment only.
+    catalog_json: str = None
 
     def load_catalog(self):
-        """(services, domain, network) from the catalog file the role renders from platform_services."""
-        with open(self.catalog_file, encoding="utf-8") as stream:
-            data = json.load(stream)
+        """(services, domain, network) from the catalog the role renders from platform_services: the
+        file, or DASHBOARD_CATALOG_JSON when it is set."""
+        where = "DASHBOARD_CATALOG_JSON" if self.catalog_json else self.catalog_file
+        try:
+            if self.catalog_json:
+                data = json.loads(self.catalog_json)
+            else:
+                with open(self.catalog_file, encoding="utf-8") as stream:
+                    data = json.load(stream)
+        except ValueError as exc:
+            raise ConfigError("%s is not JSON: %s" % (where, exc))
         try:
             return data["services"], data["domain"], data.get("network")
         except (KeyError, TypeError):
-            raise ConfigError("%s must hold {\"services\": ..., \"domain\": ..., \"network\": ...}" % self.catalog_file)
+            raise ConfigError("%s must hold {\"services\": ..., \"domain\": ..., \"network\": ...}" % where)
 
 
 def from_environment():
     catalog = _env("DASHBOARD_CATALOG")
+    catalog_json = _env("DASHBOARD_CATALOG_JSON")
     password_hash = _secret("DASHBOARD_PASSWORD_HASH")
     session_secret = _secret("DASHBOARD_SESSION_SECRET")
-    missing = [name for name, value in (("DASHBOARD_CATALOG", catalog), ("DASHBOARD_PASSWORD_HASH", password_hash),
+    missing = [name for name, value in (("DASHBOARD_CATALOG (or DASHBOARD_CATALOG_JSON)", catalog or catalog_json), ("DASHBOARD_PASSWORD_HASH", password_hash),
                                         ("DASHBOARD_SESSION_SECRET", session_secret)) if not value]
     if missing:
         raise ConfigError("missing settings: %s" % ", ".join(missing))
@@ -87,6 +98,7 @@ def from_environment():
     state_dir = _env("DASHBOARD_STATE_DIR", "~/.local/state/korczewski-platform/npm")
     return Settings(
         catalog_file=catalog,
+        catalog_json=catalog_json,
         docker_host=_env("DASHBOARD_DOCKER_HOST", "unix:///var/run/docker.sock"),
         state_dir=os.path.expanduser(state_dir),
         user=_env("DASHBOARD_USER", "admin"),

@@ -587,3 +587,36 @@ def test_through_ansible_cli_does_not_hang_and_hides_secrets(h):
     stopped = ansible_run({'state': 'stopped'})
     assert stopped['changed'] is True
     assert not dp.tcp_answers(h.port)
+
+
+def test_servers_brings_several_servers_up_in_one_call_and_a_broken_one_fails_alone(h):
+    """servers: one module run for the servers of one account; a server that cannot start fails
+    naming itself, while the others still come up, and a second run changes nothing."""
+    good = dict(name='alpha-development', source=str(h.app), port=free_port(), state_dir=str(h.state_dir),
+                env={'SERVICE_NAME': 'svc-alpha'}, secret_env={'API_TOKEN': SECRET}, wait_timeout=30)
+    other = dict(good, name='beta-development', port=free_port(), env={'SERVICE_NAME': 'svc-beta'})
+    broken = dict(good, name='gamma-development', port=free_port(), script='no-such-script')
+    multi = dict(name=None, source=None, port=None, state_dir=None, env=None, secret_env=None,
+                 wait_timeout=None, stop_timeout=None)
+
+    result = h.run(servers=[good, broken, other], **multi)
+    assert result['rc'] != 0 and result['failed'], result
+    assert 'gamma-development' in result['msg'] and 'no-such-script' in result['msg'], result['msg']
+    assert [s['name'] for s in result['servers']] == ['alpha-development', 'gamma-development', 'beta-development']
+    assert [s['failed'] for s in result['servers']] == [False, True, False]
+    assert SECRET not in result['raw']
+    assert health(good['port'])['service'] == 'svc-alpha'
+    assert health(other['port'])['service'] == 'svc-beta'
+
+    again = h.run(servers=[good, other], **multi)
+    assert again['rc'] == 0 and again['changed'] is False, again
+    assert all(s['state'] == 'started' and s['pid'] for s in again['servers'])
+
+    stopped = h.run(servers=[dict(good, state='stopped'), dict(other, state='stopped')], **multi)
+    assert stopped['rc'] == 0 and stopped['changed'] is True, stopped
+    assert not dp.tcp_answers(good['port'], ['127.0.0.1']) and not dp.tcp_answers(other['port'], ['127.0.0.1'])
+
+
+def test_servers_and_name_are_mutually_exclusive(h):
+    result = h.run(servers=[dict(name='x', source=str(h.app), port=free_port())])
+    assert result['rc'] != 0 and 'mutually exclusive' in result['msg'], result
