@@ -15,7 +15,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 
+from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
 from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import (
     check_relative_path,
     failure_report,
@@ -23,6 +25,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan 
     mask,
     masked_secret_file,
     not_converged,
+    parse_api_containers,
     parse_dry_run,
     parse_ps,
     recreated,
@@ -45,6 +48,11 @@ class ComposeEngine(object):
     def __init__(self, docker="docker", log_lines=30):
         self.docker = docker
         self.log_lines = log_lines
+        # Reading state asks the engine's API on its unix socket (one request, no compose process);
+        # DOCKER_HOST set to anything else (tcp with TLS, ssh) leaves it to the CLI.
+        host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        self._api_host = host if host.startswith("unix://") and not os.environ.get("DOCKER_CONTEXT") else None
+        self._local = threading.local()
 
     def _run(self, argv, timeout=120, cwd="/"):
         try:
@@ -74,7 +82,19 @@ class ComposeEngine(object):
         present = set(out.split())
         return [name for name in names if name not in present]
 
+    def _api(self):
+        # One client per thread: projects are applied concurrently and a client holds one connection.
+        if getattr(self._local, "api", None) is None:
+            self._local.api = DockerAPI(self._api_host)
+        return self._local.api
+
     def containers(self, name):
+        if self._api_host:
+            try:
+                return parse_api_containers(self._api().containers(
+                    {"label": ["com.docker.compose.project=%s" % name, "com.docker.compose.oneoff=False"]}))
+            except DockerError as exc:
+                raise EngineError("listing the containers of %s failed: %s" % (name, exc))
         # Without --file compose finds the project by its label, orphans included.
         rc, out, err = self._run(["compose", "--project-name", name, "ps", "--all", "--format", "json"])
         if rc != 0:
@@ -270,6 +290,7 @@ class ProjectApply(object):
         state = self.spec["state"]
         timeout = self.spec["wait_timeout"]
         error = None
+        stopped = False
         if state == "present":
             reason = "files changed: %s" % ", ".join(changed_files) if changed_files else not_converged(self.spec["definition"], before)
             if reason:
@@ -277,8 +298,10 @@ class ProjectApply(object):
                 result["reason"] = reason
                 error = self.engine.up(self.name, self.dir, self.compose_file, timeout)
         elif any(c["state"] != "exited" for c in before):
+            stopped = True
             error = self.engine.stop(self.name, timeout)
-        after = self.engine.containers(self.name)
+        # Nothing ran: the containers are those just listed.
+        after = self.engine.containers(self.name) if result["up"] or stopped else before
         result["recreated"] = recreated(result["containers_before"], snapshot(after))
         restart = self.restart or bool(set(changed_files) & set(self.spec.get("restart_on_change") or []))
         if not error and restart and before and state == "present" and not result["recreated"]:

@@ -191,6 +191,30 @@ def parse_ps(text):
     return sorted(containers, key=lambda c: c["name"])
 
 
+_HEALTH_IN_STATUS = re.compile(r"\((healthy|unhealthy|health: starting)\)")
+
+
+def parse_api_containers(rows):
+    """Containers of one project from the Engine API's container list, as parse_ps gives them.
+
+    The list answers what `docker compose ps --all` answers (the API's Status text carries the
+    health, as compose shows it) in one request instead of a compose process.
+    """
+    containers = []
+    for row in rows:
+        labels = row.get("Labels") or {}
+        match = _HEALTH_IN_STATUS.search(row.get("Status") or "")
+        health = match.group(1) if match else ""
+        containers.append({
+            "id": (row.get("Id") or "")[:12],
+            "name": ((row.get("Names") or [""])[0]).lstrip("/"),
+            "service": labels.get("com.docker.compose.service", ""),
+            "state": row.get("State", ""),
+            "health": "starting" if health == "health: starting" else health,
+        })
+    return sorted(containers, key=lambda c: c["name"])
+
+
 def snapshot(containers):
     """{container name: {id, state, health}} as reported per project."""
     return dict((c["name"], {"id": c["id"], "state": c["state"], "health": c["health"]}) for c in containers)

@@ -113,9 +113,12 @@ class DockerAPI:
         self._prefix_path()
         return self.call("GET", "/version")
 
-    def containers(self):
-        """Every container, running or not (``GET /containers/json?all=1``)."""
-        return self.call("GET", "/containers/json", {"all": "1"}) or []
+    def containers(self, filters=None):
+        """Every container, running or not (``GET /containers/json?all=1``), e.g.
+        ``filters={"label": ["com.docker.compose.project=x"]}``."""
+        query = {"all": "1"}
+        query.update(_filters(filters) or {})
+        return self.call("GET", "/containers/json", query) or []
 
     def inspect(self, container_id):
         """The container's details, or None when it was removed since it was listed."""

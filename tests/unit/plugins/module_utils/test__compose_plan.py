@@ -22,6 +22,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan 
     masked_secret_file,
     not_converged,
     parse_dry_run,
+    parse_api_containers,
     parse_ps,
     prerequisites,
     recreated,
@@ -142,6 +143,25 @@ PS_LINES = "\n".join([
     '{"ID":"aaa","Name":"web","Service":"web","State":"running","Health":"healthy"}',
     '{"ID":"bbb","Name":"worker","Service":"worker","State":"exited","Health":""}',
 ])
+
+
+def test_the_api_list_reads_as_compose_ps_does():
+    rows = [
+        {"Id": "bbb" * 20, "Names": ["/worker"], "State": "exited", "Status": "Exited (0) 2 minutes ago",
+         "Labels": {"com.docker.compose.service": "worker"}},
+        {"Id": "aaa" * 20, "Names": ["/web"], "State": "running", "Status": "Up 5 minutes (healthy)",
+         "Labels": {"com.docker.compose.service": "web"}},
+        {"Id": "ccc" * 20, "Names": ["/db"], "State": "running", "Status": "Up 2 seconds (health: starting)",
+         "Labels": {"com.docker.compose.service": "db"}},
+        {"Id": "ddd" * 20, "Names": ["/cache"], "State": "running", "Status": "Up 1 hour (unhealthy)",
+         "Labels": {"com.docker.compose.service": "cache"}},
+    ]
+    containers = parse_api_containers(rows)
+    assert [(c["name"], c["service"], c["state"], c["health"]) for c in containers] == [
+        ("cache", "cache", "running", "unhealthy"), ("db", "db", "running", "starting"),
+        ("web", "web", "running", "healthy"), ("worker", "worker", "exited", "")]
+    assert containers[2]["id"] == "aaaaaaaaaaaa"
+    assert parse_api_containers(rows[1:2])[0] == dict(parse_ps(PS_LINES)[0], id="aaaaaaaaaaaa")
 
 
 def test_parse_ps_reads_lines_and_arrays():
