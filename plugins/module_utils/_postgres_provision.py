@@ -75,6 +75,22 @@ GRANT CONNECT ON DATABASE :"db" TO :"role";
 """
 
 
+# Runs in the server container: one line per login, "<index> ok" or "<index> fail <psql's error>".
+# eval only names a variable; the values are expanded, never parsed as shell.
+LOGINS_SH = r"""
+i=0
+while [ "$i" -lt "$KP_N" ]; do
+  eval "u=\${KP_USER_$i} d=\${KP_DB_$i} p=\${KP_PW_$i}"
+  if err=$(PGPASSWORD="$p" PGCONNECT_TIMEOUT=10 psql -X -q -w -h 127.0.0.1 -U "$u" -d "$d" -c 'SELECT 1' 2>&1 >/dev/null); then
+    echo "$i ok"
+  else
+    echo "$i fail $(printf '%s' "$err" | tr '\n' ' ')"
+  fi
+  i=$((i + 1))
+done
+"""
+
+
 class ProvisionError(Exception):
     pass
 
@@ -191,16 +207,46 @@ class PsqlRunner(object):
         except ValueError:
             raise ProvisionError("the state of %s is not JSON: %r" % (self.container, out[:200]))
 
-    def password_works(self, user, database, password):
-        """Whether `user` logs in over TCP (SCRAM, as applications do) with `password`."""
-        rc, _out, err = self._exec(["-w", "-h", "127.0.0.1", "-U", user, "-d", database, "-c", "SELECT 1"],
-                                   env={"PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"})
-        if rc == 0:
-            return True
-        if "password authentication failed" in err:
-            return False
-        raise ProvisionError("logging in to %s as %s failed for another reason than the password: %s"
-                             % (self.container, user, err.strip()))
+    def logins_work(self, logins):
+        """For each (user, database, password): whether it logs in over TCP (SCRAM, as applications
+        do). One docker exec runs every login; names and passwords travel in the exec's environment."""
+        if not logins:
+            return []
+        env = {"KP_N": str(len(logins))}
+        for index, (user, database, password) in enumerate(logins):
+            env.update({"KP_USER_%d" % index: user, "KP_DB_%d" % index: database, "KP_PW_%d" % index: password})
+        rc, out, err = self._exec_sh(LOGINS_SH, env)
+        answers = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+        if rc != 0 or len(answers) != len(logins):
+            raise ProvisionError("checking logins on %s failed: %s" % (self.container, (err or out).strip()))
+        works = []
+        for index, (user, _database, _password) in enumerate(logins):
+            answer = answers.get(str(index), "")
+            if answer == "ok":
+                works.append(True)
+            elif "password authentication failed" in answer:
+                works.append(False)
+            else:
+                raise ProvisionError("logging in to %s as %s failed for another reason than the password: %s"
+                                     % (self.container, user, answer.partition(" ")[2].strip()))
+        return works
+
+    def _exec_sh(self, script, env):
+        argv = [self.docker, "exec", "-i", "--user", "postgres"]
+        # `--env NAME` without a value passes the client's value: it never shows in a process list.
+        for name in sorted(env):
+            argv += ["--env", name]
+        argv += [self.target(), "sh", "-c", script]
+        environ = dict(os.environ)
+        environ.update(env)
+        try:
+            proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ,
+                                  timeout=self.timeout, check=False, universal_newlines=True)
+        except subprocess.TimeoutExpired:
+            raise ProvisionError("checking logins on %s timed out after %ss" % (self.container, self.timeout))
+        except OSError as exc:
+            raise ProvisionError("cannot run %s: %s" % (self.docker, exc))
+        return proc.returncode, proc.stdout, proc.stderr
 
     def run_script(self, script, variables, what):
         args = ["-d", "postgres"]

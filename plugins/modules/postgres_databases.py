@@ -121,8 +121,6 @@ maintenance_revoked:
   elements: str
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.korczewski.platform.plugins.module_utils._postgres_provision import (
@@ -148,15 +146,13 @@ def converge(module, runner):
     state = runner.state(wanted)
     checks = [db for db in state['databases'] if needs_login_check(db)]
 
-    # Every login at once: each is a docker exec plus a TCP connection, most of their time is waiting.
-    with ThreadPoolExecutor(max_workers=max(1, len(checks) + 1)) as pool:
-        superuser = None
-        if params['superuser_password'] is not None:
-            superuser = pool.submit(runner.password_works, params['superuser'], 'postgres', params['superuser_password'])
-        logins = dict((db['name'], pool.submit(runner.password_works, db['owner'], db['name'], passwords[db['name']]))
-                      for db in checks)
-        password_ok = set(name for name, future in logins.items() if future.result())
-        superuser_changed = superuser is not None and not superuser.result()
+    # Every login in one docker exec: the exec costs more than the logins.
+    logins = [(db['owner'], db['name'], passwords[db['name']]) for db in checks]
+    if params['superuser_password'] is not None:
+        logins.append((params['superuser'], 'postgres', params['superuser_password']))
+    works = runner.logins_work(logins)
+    password_ok = set(db['name'] for db, ok in zip(checks, works) if ok)
+    superuser_changed = params['superuser_password'] is not None and not works[-1]
 
     steps = plan(state, password_ok)
     revoke = state['maintenance_public_connect'] if params['restrict_maintenance_databases'] else []
