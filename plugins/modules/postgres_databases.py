@@ -22,6 +22,8 @@ description:
     line; the statements that set them are kept out of the server log.
   - Runs psql inside the container as the C(postgres) OS user through C(docker exec), so the
     server needs no published port.
+  - O(servers) converges several servers in one call, concurrently; a server that fails does not
+    stop the others, and the module then fails naming each.
 attributes:
   check_mode:
     support: full
@@ -36,9 +38,51 @@ attributes:
     description: Target OS/families that can be operated against.
 options:
   container:
-    description: Name of the running database server container.
+    description:
+      - Name of the running database server container.
+      - Required unless O(servers) is given; mutually exclusive with it.
     type: str
-    required: true
+  servers:
+    description:
+      - Several servers in one call, instead of O(container) and its options; each entry takes
+        O(container), O(databases), O(superuser), O(superuser_password) and
+        O(restrict_maintenance_databases). The per-server results are in RV(servers).
+    type: list
+    elements: dict
+    suboptions:
+      container:
+        description: As O(container).
+        type: str
+        required: true
+      databases:
+        description: As O(databases).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: Database name.
+            type: str
+            required: true
+          owner:
+            description: The login role that owns the database.
+            type: str
+            required: true
+          password:
+            description: The owner's password.
+            type: str
+            required: true
+      superuser:
+        description: As O(superuser).
+        type: str
+        default: postgres
+      superuser_password:
+        description: As O(superuser_password).
+        type: str
+      restrict_maintenance_databases:
+        description: As O(restrict_maintenance_databases).
+        type: bool
+        default: false
   databases:
     description: The application databases this call converges; other databases are left alone.
     type: list
@@ -88,6 +132,16 @@ EXAMPLES = r"""
         owner: auth_user
         password: "{{ lookup('korczewski.platform.platform_secret', 'auth/production/database') }}"
     restrict_maintenance_databases: true
+
+- name: The databases of one service on the production and the development server, in one call
+  korczewski.platform.postgres_databases:
+    servers:
+      - container: shared-postgres
+        databases:
+          - {name: auth_db, owner: auth_user, password: "{{ lookup('korczewski.platform.platform_secret', 'auth/production/database') }}"}
+      - container: postgres-dev
+        databases:
+          - {name: auth_db, owner: auth_user, password: "{{ lookup('korczewski.platform.platform_secret', 'auth/development/database') }}"}
 """
 
 RETURN = r"""
@@ -118,8 +172,19 @@ maintenance_revoked:
   description: Maintenance databases whose C(CONNECT) was (or would be) revoked from C(PUBLIC).
   returned: always
   type: list
+servers:
+  description:
+    - With O(servers), one result per server in list order, each with RV(databases),
+      RV(superuser_changed) and RV(maintenance_revoked) of that server plus C(container), C(changed),
+      C(failed) and, when it failed, C(msg). The top-level keys of a single server are then not returned.
+  returned: when O(servers) is given
+  type: list
+  elements: dict
+  sample: [{"container": "shared-postgres", "changed": false, "failed": false, "databases": [], "superuser_changed": false, "maintenance_revoked": []}]
   elements: str
 """
+
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -137,10 +202,16 @@ DATABASE_OPTIONS = dict(
     owner=dict(type='str', required=True),
     password=dict(type='str', required=True, no_log=True),
 )
+SERVER_OPTIONS = dict(
+    container=dict(type='str', required=True),
+    databases=dict(type='list', elements='dict', default=[], options=DATABASE_OPTIONS),
+    superuser=dict(type='str', default='postgres'),
+    superuser_password=dict(type='str', no_log=True),
+    restrict_maintenance_databases=dict(type='bool', default=False),
+)
 
 
-def converge(module, runner):
-    params = module.params
+def converge(params, runner, check_mode):
     wanted = params['databases']
     passwords = dict((d['name'], d['password']) for d in wanted)
     state = runner.state(wanted)
@@ -156,7 +227,7 @@ def converge(module, runner):
 
     steps = plan(state, password_ok)
     revoke = state['maintenance_public_connect'] if params['restrict_maintenance_databases'] else []
-    if not module.check_mode:
+    if not check_mode:
         if superuser_changed:
             runner.run_script(superuser_script(params['superuser_password']), [('role', params['superuser'])],
                               'setting the superuser password')
@@ -174,25 +245,58 @@ def converge(module, runner):
                 maintenance_revoked=list(revoke))
 
 
+def duplicate_names(databases):
+    names = [d['name'] for d in databases]
+    return sorted(set(n for n in names if names.count(n) > 1))
+
+
+def converge_server(params, docker_cli, check_mode):
+    """One entry of servers: its result, never an exception."""
+    duplicates = duplicate_names(params['databases'])
+    try:
+        if duplicates:
+            raise ProvisionError("databases lists %s more than once" % ", ".join(duplicates))
+        result = converge(params, PsqlRunner(params['container'], docker=docker_cli), check_mode)
+        result['failed'] = False
+    except ProvisionError as exc:
+        result = dict(changed=False, failed=True, msg=str(exc))
+    result['container'] = params['container']
+    return result
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            container=dict(type='str', required=True),
+            container=dict(type='str'),
+            servers=dict(type='list', elements='dict', options=SERVER_OPTIONS),
             databases=dict(type='list', elements='dict', default=[], options=DATABASE_OPTIONS),
             superuser=dict(type='str', default='postgres'),
             superuser_password=dict(type='str', no_log=True),
             restrict_maintenance_databases=dict(type='bool', default=False),
             docker_cli=dict(type='str', default='docker'),
         ),
+        required_one_of=[('container', 'servers')],
+        mutually_exclusive=[('container', 'servers')],
         supports_check_mode=True,
     )
-    names = [d['name'] for d in module.params['databases']]
-    duplicates = sorted(set(n for n in names if names.count(n) > 1))
+    if module.params['servers'] is not None:
+        servers = module.params['servers']
+        # Each server waits on its own docker execs: side by side they cost one server's time.
+        with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+            results = list(pool.map(lambda entry: converge_server(entry, module.params['docker_cli'], module.check_mode),
+                                    servers))
+        outcome = dict(changed=any(r['changed'] for r in results), servers=results)
+        failed = ['%s: %s' % (r['container'], r['msg']) for r in results if r['failed']]
+        if failed:
+            module.fail_json(msg='%d of %d database servers failed: %s' % (len(failed), len(results), '; '.join(failed)),
+                             **outcome)
+        module.exit_json(**outcome)
+    duplicates = duplicate_names(module.params['databases'])
     if duplicates:
         module.fail_json(msg="databases lists %s more than once" % ", ".join(duplicates))
     runner = PsqlRunner(module.params['container'], docker=module.params['docker_cli'])
     try:
-        result = converge(module, runner)
+        result = converge(module.params, runner, module.check_mode)
     except ProvisionError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
