@@ -220,7 +220,9 @@ class ProjectApply(object):
         result["containers_before"] = snapshot(before)
         staging = None
         try:
-            if (changed_files or self.check_mode) and not self.stop_only:
+            # An unchanged project is predicted from its own directory: relative paths (a bind
+            # mount of ./catalog.json) then resolve as in the running containers.
+            if changed_files and not self.stop_only:
                 staging = self._stage()
                 error = self.engine.validate(self.name, staging, self.compose_file)
                 if error:
@@ -229,7 +231,7 @@ class ProjectApply(object):
                                          % (self.name, error), self.secrets)
                     return
             if self.check_mode:
-                self._predict(result, staging, before, changed_files)
+                self._predict(result, staging or self.dir, before, changed_files)
                 return
             if changed_files:
                 self._install(staging, changed_files)

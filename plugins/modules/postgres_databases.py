@@ -172,6 +172,7 @@ maintenance_revoked:
   description: Maintenance databases whose C(CONNECT) was (or would be) revoked from C(PUBLIC).
   returned: always
   type: list
+  elements: str
 servers:
   description:
     - With O(servers), one result per server in list order, each with RV(databases),
@@ -181,7 +182,6 @@ servers:
   type: list
   elements: dict
   sample: [{"container": "shared-postgres", "changed": false, "failed": false, "databases": [], "superuser_changed": false, "maintenance_revoked": []}]
-  elements: str
 """
 
 from concurrent.futures import ThreadPoolExecutor
