@@ -6,8 +6,9 @@
 # `npm run dev`: the dashboard as the development environment's local server (the catalog's
 # dashboard.development: method npm, port 4242), on 127.0.0.1:$PORT, restarting on source changes.
 # Its settings come from its environment (the dashboard role gives them to the dev server, the
-# catalog as DASHBOARD_CATALOG_JSON) and, when it exists, from DASHBOARD_DEV_CONFIG (default
-# ~/.config/korczewski-dashboard/dev.env) for a hand-started server; its venv from requirements.lock.
+# catalog as DASHBOARD_CATALOG_JSON) or, for a hand-started server, from the env file named by
+# DASHBOARD_DEV_CONFIG; its venv from requirements.lock. No default file: the role wrote
+# ~/.config/korczewski-dashboard/dev.env in earlier versions, and a stale one must not win.
 set -eu
 cd "$(dirname "$0")"
 venv=${DASHBOARD_VENV:-.venv-dev}
@@ -15,8 +16,8 @@ if [ ! -x "$venv/bin/uvicorn" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements.lock
 fi
-config=${DASHBOARD_DEV_CONFIG:-$HOME/.config/korczewski-dashboard/dev.env}
-if [ -f "$config" ]; then
+config=${DASHBOARD_DEV_CONFIG:-}
+if [ -n "$config" ]; then
     set -a
     . "$config"
     set +a
