@@ -177,18 +177,21 @@ class PsqlRunner(object):
         return self._target
 
     def _exec(self, psql_args, stdin=None, env=None):
+        return self._docker_exec(["psql", "-X", "-q", "-A", "-t"] + psql_args, stdin, env)
+
+    def _docker_exec(self, command, stdin=None, env=None):
         argv = [self.docker, "exec", "-i", "--user", "postgres"]
         # `--env NAME` without a value passes the client's value: it never shows in a process list.
         for name in sorted(env or {}):
             argv += ["--env", name]
-        argv += [self.target(), "psql", "-X", "-q", "-A", "-t"] + psql_args
+        argv += [self.target()] + command
         environ = dict(os.environ)
         environ.update(env or {})
         try:
             proc = subprocess.run(argv, input=stdin or "", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   env=environ, timeout=self.timeout, check=False, universal_newlines=True)
         except subprocess.TimeoutExpired:
-            raise ProvisionError("psql in %s timed out after %ss" % (self.container, self.timeout))
+            raise ProvisionError("%s in %s timed out after %ss" % (command[0], self.container, self.timeout))
         except OSError as exc:
             raise ProvisionError("cannot run %s: %s" % (self.docker, exc))
         return proc.returncode, proc.stdout, proc.stderr
@@ -215,7 +218,7 @@ class PsqlRunner(object):
         env = {"KP_N": str(len(logins))}
         for index, (user, database, password) in enumerate(logins):
             env.update({"KP_USER_%d" % index: user, "KP_DB_%d" % index: database, "KP_PW_%d" % index: password})
-        rc, out, err = self._exec_sh(LOGINS_SH, env)
+        rc, out, err = self._docker_exec(["sh", "-c", LOGINS_SH], env=env)
         answers = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
         if rc != 0 or len(answers) != len(logins):
             raise ProvisionError("checking logins on %s failed: %s" % (self.container, (err or out).strip()))
@@ -230,23 +233,6 @@ class PsqlRunner(object):
                 raise ProvisionError("logging in to %s as %s failed for another reason than the password: %s"
                                      % (self.container, user, answer.partition(" ")[2].strip()))
         return works
-
-    def _exec_sh(self, script, env):
-        argv = [self.docker, "exec", "-i", "--user", "postgres"]
-        # `--env NAME` without a value passes the client's value: it never shows in a process list.
-        for name in sorted(env):
-            argv += ["--env", name]
-        argv += [self.target(), "sh", "-c", script]
-        environ = dict(os.environ)
-        environ.update(env)
-        try:
-            proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ,
-                                  timeout=self.timeout, check=False, universal_newlines=True)
-        except subprocess.TimeoutExpired:
-            raise ProvisionError("checking logins on %s timed out after %ss" % (self.container, self.timeout))
-        except OSError as exc:
-            raise ProvisionError("cannot run %s: %s" % (self.docker, exc))
-        return proc.returncode, proc.stdout, proc.stderr
 
     def run_script(self, script, variables, what):
         args = ["-d", "postgres"]

@@ -392,6 +392,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._dev_process i
     terminate_session,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import env_value
+from ansible_collections.korczewski.platform.plugins.module_utils._each_result import exit_each
 
 try:
     import fcntl
@@ -915,7 +916,7 @@ class _OneServer(object):
 
 
 def run_servers(module):
-    results, diffs, failed = [], [], []
+    results = []
     for params in module.params['servers']:
         if params['state'] in ('started', 'restarted') and params['port'] is None:
             result, is_failed = dict(msg='state is %s but all of the following are missing: port' % params['state']), True
@@ -926,19 +927,9 @@ def run_servers(module):
                 result, is_failed = end.result, end.failed
             except Exception as exc:  # one broken server must not hide the others' results
                 result, is_failed = dict(msg='npm_dev_server failed: %s' % to_native(exc)), True
-        diff = result.pop('diff', None)
-        if diff:
-            diffs.append(diff)
         result.update(name=params['name'], failed=is_failed, changed=bool(result.get('changed')))
         results.append(result)
-        if is_failed:
-            failed.append('%s: %s' % (params['name'], result.get('msg', 'failed')))
-    outcome = dict(changed=any(r['changed'] for r in results), servers=results)
-    if diffs:
-        outcome['diff'] = diffs
-    if failed:
-        module.fail_json(msg='%d of %d dev servers failed: %s' % (len(failed), len(results), '; '.join(failed)), **outcome)
-    module.exit_json(**outcome)
+    exit_each(module, results, 'name', 'dev servers')
 
 
 def server_spec():

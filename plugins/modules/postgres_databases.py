@@ -188,6 +188,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.korczewski.platform.plugins.module_utils._each_result import exit_each
 from ansible_collections.korczewski.platform.plugins.module_utils._postgres_provision import (
     ProvisionError,
     PsqlRunner,
@@ -279,26 +280,17 @@ def main():
         mutually_exclusive=[('container', 'servers')],
         supports_check_mode=True,
     )
+    docker_cli, check_mode = module.params['docker_cli'], module.check_mode
     if module.params['servers'] is not None:
         servers = module.params['servers']
         # Each server waits on its own docker execs: side by side they cost one server's time.
         with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
-            results = list(pool.map(lambda entry: converge_server(entry, module.params['docker_cli'], module.check_mode),
-                                    servers))
-        outcome = dict(changed=any(r['changed'] for r in results), servers=results)
-        failed = ['%s: %s' % (r['container'], r['msg']) for r in results if r['failed']]
-        if failed:
-            module.fail_json(msg='%d of %d database servers failed: %s' % (len(failed), len(results), '; '.join(failed)),
-                             **outcome)
-        module.exit_json(**outcome)
-    duplicates = duplicate_names(module.params['databases'])
-    if duplicates:
-        module.fail_json(msg="databases lists %s more than once" % ", ".join(duplicates))
-    runner = PsqlRunner(module.params['container'], docker=module.params['docker_cli'])
-    try:
-        result = converge(module.params, runner, module.check_mode)
-    except ProvisionError as exc:
-        module.fail_json(msg=str(exc))
+            results = list(pool.map(lambda entry: converge_server(entry, docker_cli, check_mode), servers))
+        exit_each(module, results, 'container', 'database servers')
+    result = converge_server(module.params, docker_cli, check_mode)
+    del result['container']
+    if result.pop('failed'):
+        module.fail_json(msg=result['msg'])
     module.exit_json(**result)
 
 
