@@ -12,7 +12,6 @@ is tested before the image is rebuilt. Project ztest-apply-pg, removed with its 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 
@@ -23,13 +22,7 @@ PROJECT = "ztest-apply-pg"
 PASSWORD = "Zt3st-pg-'quoted\"-Secret"
 
 
-def _image_present():
-    if shutil.which("docker") is None:
-        return False
-    return subprocess.run(["docker", "image", "inspect", "local/postgres:15"], capture_output=True, check=False).returncode == 0
-
-
-pytestmark = pytest.mark.skipif(not _image_present(), reason="needs Docker and the local/postgres:15 image")
+pytestmark = pytest.mark.needs_image("local/postgres:15")
 
 COMPOSE = """{
   "name": "%(project)s",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,15 +27,9 @@ BIN = os.path.dirname(sys.executable)
 NETWORK = "ztest-apply"
 
 
-def _docker_ready():
-    if shutil.which("docker") is None:
-        return False
-    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
-
-
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "ansible-playbook")), reason="needs ansible-playbook"),
-    pytest.mark.skipif(not _docker_ready(), reason="needs a Docker engine"),
+    pytest.mark.needs_docker,
 ]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -27,15 +26,9 @@ VOLUME = "ztest-apply-data"
 SECRET = "Zt3st-Apply-Secret-Value"
 
 
-def _docker_ready():
-    if shutil.which("docker") is None:
-        return False
-    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
-
-
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "ansible")), reason="needs the ansible CLI"),
-    pytest.mark.skipif(not _docker_ready(), reason="needs a Docker engine"),
+    pytest.mark.needs_docker,
 ]
 
 

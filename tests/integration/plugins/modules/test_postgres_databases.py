@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -27,13 +26,7 @@ SUPERUSER_PASSWORD = "Zt3st-super 'quoted\" $HOME `id` secret"
 OWNER_PASSWORD = "Zt3st-owner;echo \"pwned\" 'x' \\n"
 
 
-def _image_present():
-    if shutil.which("docker") is None:
-        return False
-    return subprocess.run(["docker", "image", "inspect", "local/postgres:15"], capture_output=True, check=False).returncode == 0
-
-
-pytestmark = pytest.mark.skipif(not _image_present(), reason="needs Docker and the local/postgres:15 image")
+pytestmark = pytest.mark.needs_image("local/postgres:15")
 
 COMPOSE = {
     "name": PROJECT,

@@ -48,16 +48,10 @@ def _tool(name):
     return path if os.path.exists(path) else shutil.which(name)
 
 
-def _docker_ready():
-    if shutil.which("docker") is None:
-        return False
-    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
-
-
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc"),
     pytest.mark.skipif(_tool("ansible") is None, reason="needs the ansible CLI"),
-    pytest.mark.skipif(not _docker_ready(), reason="needs a Docker engine"),
+    pytest.mark.needs_docker,
 ]
 
 
