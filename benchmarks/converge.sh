@@ -7,7 +7,8 @@
 # local platform (`make site` first). Prints a Markdown table and the ratios of the targets:
 #   - idempotent site.yml          <= 3x the floor (no-op playbook + direct `docker compose up -d`
 #                                     of the same rendered projects, one after another)
-#   - site.yml --tags auth         <= 1/4 of the idempotent site.yml
+#   - site.yml --tags auth         <= 1/4 of the idempotent site.yml; beside it, five module starts
+#                                     (benchmarks/playbooks/module_starts.yml), the least a tag run costs
 #   - cold site.yml                <= 1.5x raw `docker compose up -d --wait` of the same projects,
 #                                     one after another, from nothing
 # Cold means every container of the platform's compose projects removed (`docker compose down`:
@@ -62,6 +63,7 @@ source benchmarks/lib.sh
 changed() { awk '/unreachable=/ {for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) {split($i, kv, "="); s += kv[2]}} END {print s + 0}' "$LOGS/$1.log"; }
 
 noop=$(measure noop "$RUNS" ansible-playbook -i "$INV" benchmarks/playbooks/noop.yml)
+starts=$(measure module-starts "$RUNS" ansible-playbook -i "$INV" benchmarks/playbooks/module_starts.yml)
 direct=$(measure direct "$RUNS" compose_each --detach)
 site=$(measure site "$RUNS" ansible-playbook -i "$INV" site.yml)
 site_changed=$(changed site)
@@ -77,11 +79,14 @@ printf '\n| measurement (%s projects; warm rows: median of %s) | seconds |\n|---
 printf '| no-op playbook (ansible start-up) | %.2f |\n' "$noop"
 printf '| direct `docker compose up -d` of the same projects, one after another | %.2f |\n' "$direct"
 printf '| floor = no-op + direct | %.2f |\n' "$floor"
+printf '| five module starts (`ansible.builtin.ping`, the smallest module) with start-up | %.2f |\n' "$starts"
 printf '| idempotent `site.yml` (changed=%s) | %.2f |\n' "$site_changed" "$site"
 printf '| `site.yml --tags auth` | %.2f |\n' "$auth"
 printf '| raw `docker compose up -d --wait`, one after another, containers removed | %.2f |\n' "$raw_cold"
 printf '| cold `site.yml`, containers removed (volumes and files kept) | %.2f |\n' "$site_cold"
 printf '\n- idempotent site.yml / floor: %.1fx (target <= 3x: %s)\n' "$(calc "$site / $floor")" "$(verdict "$site <= 3 * $floor")"
 printf -- '- --tags auth / idempotent site.yml: %.2f (target <= 0.25: %s)\n' "$(calc "$auth / $site")" "$(verdict "$auth <= 0.25 * $site")"
+printf -- '  five module starts with start-up, the least any tag run does: %.2f s = %.2f of this site.yml\n' \
+  "$starts" "$(calc "$starts / $site")"
 printf -- '- cold site.yml / raw compose: %.2fx (target <= 1.5x: %s)\n' "$(calc "$site_cold / $raw_cold")" "$(verdict "$site_cold <= 1.5 * $raw_cold")"
 [ "$site_changed" = 0 ] || printf -- '- NOTE: the idempotent site.yml reported changed=%s (see %s/site.log)\n' "$site_changed" "$LOGS"
