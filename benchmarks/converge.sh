@@ -88,5 +88,8 @@ printf '\n- idempotent site.yml / floor: %.1fx (target <= 3x: %s)\n' "$(calc "$s
 printf -- '- --tags auth / idempotent site.yml: %.2f (target <= 0.25: %s)\n' "$(calc "$auth / $site")" "$(verdict "$auth <= 0.25 * $site")"
 printf -- '  five module starts with start-up, the least any tag run does: %.2f s = %.2f of this site.yml\n' \
   "$starts" "$(calc "$starts / $site")"
+# Both warm targets at once leave a tag run at most 1/4 of 3x the floor.
+printf -- '  both warm targets together allow a tag run at most 0.75 x floor = %.2f s (%s the five module starts)\n' \
+  "$(calc "0.75 * $floor")" "$(awk "BEGIN {print (0.75 * $floor >= $starts) ? \"at least\" : \"less than\"}")"
 printf -- '- cold site.yml / raw compose: %.2fx (target <= 1.5x: %s)\n' "$(calc "$site_cold / $raw_cold")" "$(verdict "$site_cold <= 1.5 * $raw_cold")"
 [ "$site_changed" = 0 ] || printf -- '- NOTE: the idempotent site.yml reported changed=%s (see %s/site.log)\n' "$site_changed" "$LOGS"
