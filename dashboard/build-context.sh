@@ -26,9 +26,11 @@ pins() { grep -E '^[A-Za-z0-9_.-]+==' "$here/requirements.lock"; }
 # stamp. A write, a chmod, or a file added to or removed from one of their directories changes it.
 # The stamp is dated a second before the layout began, so a change made while it ran, or within
 # the file system's clock tick after it, is never taken for an old one.
-if [ -f "$out.stamp" ] && [ -f "$out.tar" ] && [ -f "$out.hash" ] && [ -z "$(find "$0" "$here/Dockerfile" \
-        "$here/requirements.lock" "$cache" "$repo/plugins/module_utils" "$here/src/korczewski_dashboard" \
-        -cnewer "$out.stamp" -print 2>/dev/null | head -n 1)" ]; then
+# A missing input makes find fail, and the layout runs (and says what is missing).
+if [ -f "$out.stamp" ] && [ -f "$out.tar" ] && [ -f "$out.hash" ] \
+        && newer=$(find "$0" "$here/Dockerfile" "$here/requirements.lock" "$cache" "$repo/plugins/module_utils" \
+                        "$here/src/korczewski_dashboard" -cnewer "$out.stamp" -print -quit 2>/dev/null) \
+        && [ -z "$newer" ]; then
     cat "$out.hash"
     exit 0
 fi

@@ -72,3 +72,11 @@ def test_every_kind_of_input_change_gives_a_new_hash(repo, change):
     shutil.rmtree(repo / "context")
     (repo / "context.tar").unlink()
     assert lay_out(repo)[0] == after
+
+
+def test_a_missing_input_is_laid_out_again_not_taken_for_unchanged(repo):
+    lay_out(repo)
+    shutil.rmtree(repo / "wheels")
+    # The layout runs and asks the index for the pins, which this test forbids (PIP=false).
+    with pytest.raises(subprocess.CalledProcessError):
+        lay_out(repo)
