@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test clean-state bench-health bench-converge bench-dashboard integration swarm-test
+.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test test-here clean-state bench-health bench-converge bench-dashboard integration swarm-test
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -53,7 +53,10 @@ molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIO
 molecule-changed: ## The Molecule scenarios of what changed since the merge base with main, and why (BASE=<branch> to compare with another)
 	ORDER="$(SCENARIOS)" MAKE="$(MAKE)" bash scripts/molecule_changed.sh
 
-test: testbed lint unit integration molecule swarm-test ## Everything CI runs: engine + images, lint, sanity, unit and integration tests, Molecule scenarios, the multi-node swarm test
+test: setup ## Everything CI runs (test-here), from a fresh state directory, credential store and dev projects directory
+	bash scripts/fresh_state.sh $(MAKE) --no-print-directory test-here
+
+test-here: testbed lint unit integration molecule swarm-test ## What make test runs, against the state the environment names (PLATFORM_STATE_DIR, ...)
 
 bench-health: setup ## Benchmark: health check and discovery beside a uri loop and a no-op playbook (after make site)
 	VENV=$(VENV) bash benchmarks/health_check.sh

@@ -55,7 +55,7 @@ python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > "$work/secret"
 DASHBOARD_CATALOG="$work/catalog.json" DASHBOARD_PASSWORD_HASH_FILE="$work/hash" \
 DASHBOARD_SESSION_SECRET_FILE="$work/secret" DASHBOARD_COOKIE_SECURE=0 DASHBOARD_DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}" \
 DASHBOARD_DISCOVERY_INTERVAL=2 DASHBOARD_HEALTH_INTERVAL=5 DASHBOARD_HTTPS_PORT="${HTTPS_PORT:-18443}" DASHBOARD_VALIDATE_CERTS=0 \
-DASHBOARD_STATE_DIR=/var/lib/korczewski-platform/state/npm PYTHONPATH=dashboard/src \
+DASHBOARD_STATE_DIR="${PLATFORM_STATE_DIR:-/var/lib/korczewski-platform/state}/npm" PYTHONPATH=dashboard/src \
     "$DASHBOARD_VENV/bin/python" -m korczewski_dashboard --host 127.0.0.1 --port "$PORT" > "$work/app.log" 2>&1 &
 app_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done

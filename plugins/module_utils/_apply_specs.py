@@ -98,6 +98,9 @@ def unit_project_specs(catalog, units, secrets, project_root, traefik=None, stat
         if any(SECRETS_FILE in (spec.get("env_file") or []) for spec in definition["services"].values()):
             files.append({"path": SECRETS_FILE, "content": env_file_text(unit_secret_env(catalog, service, environment, secrets)),
                           "mode": "0600", "secret": True})
+        else:
+            # A unit that lost its last secret must not keep the old values on disk.
+            files.append({"path": SECRETS_FILE, "state": "absent"})
         specs.append({"name": unit["project"], "project_dir": os.path.join(project_root, unit["project"]),
                       "definition": definition, "files": files, "order": LAYERS.index(unit["layer"]),
                       "depends_on": [], "state": state,

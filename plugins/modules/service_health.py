@@ -448,10 +448,16 @@ def main():
         module.warn(warning)
     if errors:
         module.fail_json(msg='invalid endpoints:\n' + '\n'.join(errors), errors=errors)
-    try:
-        context = ssl_context(params['ca_path'], params['validate_certs'])
-    except (OSError, ssl.SSLError) as exc:
-        module.fail_json(msg='cannot load ca_path %s: %s' % (params['ca_path'], exc))
+    # What is to be probed decides what is loaded: nothing to probe, or no HTTPS endpoint among
+    # them, needs no CA (before the first deploy it does not exist yet).
+    https = [ep.name for ep in endpoints if ep.kind == 'https']
+    context = None
+    if https:
+        try:
+            context = ssl_context(params['ca_path'], params['validate_certs'])
+        except (OSError, ssl.SSLError) as exc:
+            module.fail_json(msg='cannot load ca_path %s, which the HTTPS endpoint(s) %s need: %s'
+                             % (params['ca_path'], ', '.join(https), exc))
 
     results = run_checks(endpoints, timeout=params['timeout'], retries=params['retries'],
                          retry_interval=params['retry_interval'], workers=params['workers'],

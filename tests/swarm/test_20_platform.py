@@ -11,6 +11,7 @@ idempotent re-run, recovery after a node pause) go to tests/output/swarm-figures
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import ssl
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-CA_CERT = "/var/lib/korczewski-platform/state/local-ca/ca.crt"
+CA_CERT = os.path.join(os.environ.get("PLATFORM_STATE_DIR") or "/var/lib/korczewski-platform/state", "local-ca", "ca.crt")
 # Deployed by its own role, which builds the image on the host it runs on: not on a swarm.
 NOT_ON_SWARM = ("dashboard",)
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)

@@ -221,3 +221,22 @@ def test_a_missing_external_network_fails_before_any_project_changes(root):
     assert result["missing_networks"] == ["ztest-no-such-network"]
     assert "Docker network(s) ztest-no-such-network do not exist" in result["msg"]
     assert not (root / "ztest-apply-app").exists()
+
+
+def test_a_secrets_file_the_unit_no_longer_reads_is_removed(root):
+    # A unit that lost its last secret: the apply entry asks for the file's absence, and the old
+    # values leave the disk in the same run that drops the env_file.
+    with_secret = spec(root, "ztest-apply-other", {"app": service(env_file="secrets.env")},
+                       files=[{"path": "secrets.env", "content": "TOKEN=%s\n" % SECRET}])
+    rc, result, output = run_module({"projects": [with_secret]})
+    assert rc == 0, output
+    assert (root / "ztest-apply-other" / "secrets.env").exists()
+    without = spec(root, "ztest-apply-other", {"app": service()}, files=[{"path": "secrets.env", "state": "absent"}])
+    rc, result, output = run_module({"projects": [without]})
+    assert rc == 0, output
+    assert by_name(result)["ztest-apply-other"]["changed"]
+    assert not (root / "ztest-apply-other" / "secrets.env").exists()
+    assert SECRET not in output
+    rc, result, output = run_module({"projects": [without]})
+    assert rc == 0, output
+    assert not by_name(result)["ztest-apply-other"]["changed"]

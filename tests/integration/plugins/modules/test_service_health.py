@@ -77,6 +77,23 @@ def test_check_mode_probes_http_tcp_and_https_with_ca_path(pki, http_server, htt
     assert all(line.endswith("  ok") for line in lines[1:])
 
 
+def test_a_missing_ca_matters_only_to_https_endpoints(tmp_path, http_server):
+    # Before the first deploy the local CA does not exist: nothing to probe, or only plain HTTP,
+    # must not fail on it; an HTTPS endpoint fails naming the file and itself.
+    missing = str(tmp_path / "local-ca" / "ca.crt")
+    rc, result, output = run_module({"endpoints": [], "ca_path": missing})
+    assert rc == 0, output
+    assert result["results"] == []
+    rc, result, output = run_module({"endpoints": [{"name": "web", "url": "http://127.0.0.1:%d/health" % http_server.port}],
+                                     "ca_path": missing, "retries": 0})
+    assert rc == 0, output
+    assert [r["ok"] for r in result["results"]] == [True]
+    rc, result, output = run_module({"endpoints": [{"name": "proxy", "kind": "https", "url": "https://%s:1/" % SERVICE_HOST}],
+                                     "ca_path": missing, "retries": 0})
+    assert rc != 0, output
+    assert result["msg"].startswith("cannot load ca_path %s, which the HTTPS endpoint(s) proxy need: " % missing)
+
+
 def test_failing_endpoint_fails_the_module_naming_its_condition(http_server):
     closed = free_port()
     rc, result, output = run_module({

@@ -47,6 +47,14 @@ def test_npm_units_have_no_project(catalog):
     assert unit_project_specs(catalog, npm, fake_secrets(unit_secret_paths(catalog, npm)), "/p") == []
 
 
+def test_a_unit_without_secrets_has_its_old_secrets_file_removed(catalog):
+    units = [{"service": "vllm-rag", "environment": "development"}]
+    assert unit_secret_paths(catalog, units) == []
+    (spec,) = unit_project_specs(catalog, units, {}, "/p")
+    assert not any("env_file" in service for service in spec["definition"]["services"].values())
+    assert spec["files"] == [{"path": "secrets.env", "state": "absent"}]
+
+
 def test_a_missing_secret_is_named(catalog):
     units = [{"service": "auth", "environment": "production"}]
     with pytest.raises(CatalogError) as info:
