@@ -9,7 +9,7 @@
 # errors and the app's resident memory (peak of samples taken during the load) as Markdown.
 # Targets: p95 < 50 ms, RSS < 80 MB.
 #   bash benchmarks/dashboard.sh [DURATION]        (make bench-dashboard)
-# Needs hey (Debian package) and a venv with dashboard/requirements.lock (DASHBOARD_VENV,
+# Needs hey (the Debian package, installed when missing) and a venv with dashboard/requirements.lock (DASHBOARD_VENV,
 # created when missing). The app listens on 127.0.0.1:47430 and is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,12 @@ PORT=47430
 RATE=50
 WORKERS=5
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
-command -v hey >/dev/null || { echo "hey is missing: apt-get install -y hey" >&2; exit 1; }
+# The load generator is Debian's hey: installed here when missing, as the test bed installs its tools.
+if ! command -v hey >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends hey >/dev/null ||
+        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends hey >/dev/null; } ||
+        { echo "cannot install hey (Debian package hey): install it and run again" >&2; exit 1; }
+fi
 if [ ! -x "$DASHBOARD_VENV/bin/uvicorn" ]; then
     python3 -m venv "$DASHBOARD_VENV"
     "$DASHBOARD_VENV/bin/pip" install --quiet -r dashboard/requirements.lock

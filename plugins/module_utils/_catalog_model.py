@@ -113,6 +113,8 @@ class Container:
     resources: dict = None
     depends_on: list = field(default_factory=list)
     database: bool = True
+    # A name that does not start with the service's on purpose (the seed's web, postgres-dev, ...).
+    unprefixed: bool = False
     index: int = 0  # position in the catalog's containers list, for error paths
 
 

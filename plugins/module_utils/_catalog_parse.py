@@ -50,7 +50,7 @@ ENVIRONMENT_KEYS = (
 CONTAINER_KEYS = (
     "name", "service", "image", "build", "command", "args", "port", "publish", "route", "health",
     "healthcheck", "start_period", "env", "secret_env", "volumes", "replicas", "resources", "gpus",
-    "shm_size", "ipc", "depends_on", "database",
+    "shm_size", "ipc", "depends_on", "database", "unprefixed",
 )
 HEALTHCHECK_KEYS = ("test", "interval", "timeout", "retries", "start_period", "disable")
 SECRET_ENV_KEYS = ("name", "secret", "format")
@@ -496,6 +496,7 @@ def parse_container(chk, raw, path):
     cont.depends_on = [d for j, d in enumerate(chk.seq(raw.get("depends_on"), path + ".depends_on"))
                        if chk.string(d, "%s.depends_on[%d]" % (path, j))]
     cont.database = chk.boolean(raw.get("database"), path + ".database", default=True)
+    cont.unprefixed = chk.boolean(raw.get("unprefixed"), path + ".unprefixed")
     check_container(chk, cont, raw, path)
     return cont
 

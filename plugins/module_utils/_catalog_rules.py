@@ -274,12 +274,16 @@ def _container_names_are_unique(chk, catalog):
     for svc in catalog.services.values():
         for env in svc.environments.values():
             for cont in env.containers:
-                path = "%s.containers[%d].name" % (_env_path(svc, env), cont.index)
+                base = "%s.containers[%d]" % (_env_path(svc, env), cont.index)
+                path = base + ".name"
                 names.take(cont.name, "%s.%s" % (svc.name, env.name), path,
                            "container name '%s' is also used by %%s" % cont.name)
-                if not cont.name.startswith(svc.name):
-                    chk.warn(path, "container '%s' is not prefixed by its service '%s'; it is identified by "
-                             "its labels" % (cont.name, svc.name))
+                if cont.unprefixed and cont.name.startswith(svc.name):
+                    chk.warn(base + ".unprefixed", "container '%s' is prefixed by its service '%s'; unprefixed: true "
+                             "says nothing" % (cont.name, svc.name))
+                elif not cont.unprefixed and not cont.name.startswith(svc.name):
+                    chk.warn(path, "container '%s' is not prefixed by its service '%s'; it is identified by its "
+                             "labels (unprefixed: true declares the name as intended)" % (cont.name, svc.name))
 
 
 def _databases_and_owners_are_unique(chk, catalog):

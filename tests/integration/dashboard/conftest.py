@@ -29,6 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 SRC = os.path.join(REPO, "dashboard", "src")
 PORT = 47440
+# The local inventory's state directory, a fresh one under make test (scripts/fresh_state.sh).
+STATE_DIR = os.environ.get("PLATFORM_STATE_DIR") or "/var/lib/korczewski-platform/state"
 
 pytest.importorskip("starlette", reason="the dashboard's dependencies (dashboard/requirements-test.txt)")
 
@@ -84,7 +86,7 @@ def dashboard(tmp_path_factory):
                DASHBOARD_AUDIT_LOG=str(work / "audit.jsonl"), DASHBOARD_DISCOVERY_INTERVAL="3",
                DASHBOARD_HEALTH_INTERVAL="5", DASHBOARD_HTTPS_PORT="18443", DASHBOARD_VALIDATE_CERTS="0",
                DASHBOARD_DOCKER_HOST=os.environ.get("DASHBOARD_TEST_DOCKER_HOST", "unix:///var/run/docker.sock"),
-               DASHBOARD_STATE_DIR=os.path.join(os.environ.get("PLATFORM_STATE_DIR") or "/var/lib/korczewski-platform/state", "npm"), DASHBOARD_LOGIN_ATTEMPTS="3",
+               DASHBOARD_STATE_DIR=os.path.join(STATE_DIR, "npm"), DASHBOARD_LOGIN_ATTEMPTS="3",
                DASHBOARD_LOGIN_LOCKOUT="60")
     log = open(work / "app.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "korczewski_dashboard", "--host", "127.0.0.1", "--port", str(PORT)],

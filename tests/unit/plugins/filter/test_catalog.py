@@ -8,6 +8,8 @@ Through a real Ansible run: tests/integration/plugins/filter/test_catalog_in_ans
 
 from __future__ import annotations
 
+import copy
+
 import os
 
 import pytest
@@ -77,9 +79,12 @@ def test_catalog_errors(base_services, broken):
 
 
 def test_catalog_warnings(base_services, broken):
-    warnings = f("catalog_warnings")(base_services, DOMAIN)
-    assert ("platform_services.payment.environments.production.containers[0].name: container 'web' is not "
-            "prefixed by its service 'payment'; it is identified by its labels") in warnings
+    assert f("catalog_warnings")(base_services, DOMAIN) == []
+    services = copy.deepcopy(base_services)
+    services["payment"]["environments"]["production"]["containers"][0]["unprefixed"] = False
+    assert f("catalog_warnings")(services, DOMAIN) == [
+        "platform_services.payment.environments.production.containers[0].name: container 'web' is not prefixed by "
+        "its service 'payment'; it is identified by its labels (unprefixed: true declares the name as intended)"]
     # Warnings never raise, even for an invalid catalog.
     assert isinstance(f("catalog_warnings")(broken, DOMAIN), list)
 

@@ -74,8 +74,16 @@ def test_database_user_derivation(catalog, mutate):
     assert media.service("videovault").database_user == "media_user"
 
 
-def test_catalog_warnings_are_kept(catalog):
-    assert any("'web' is not prefixed by its service 'payment'" in w for w in catalog.warnings)
+def test_catalog_warnings_are_kept(catalog, mutate):
+    # The shipped catalog declares its unprefixed names: no warning a user learns to ignore.
+    assert not any("prefixed" in w for w in catalog.warnings)
+    path = "payment.environments.production.containers.0.unprefixed"
+    undeclared = Catalog.load(mutate([{"op": "set", "path": path, "value": False}]), "korczewski.de")
+    assert any("'web' is not prefixed by its service 'payment'" in w for w in undeclared.warnings)
+    pointless = Catalog.load(mutate([{"op": "set", "path": "auth.environments.production.containers.0.unprefixed",
+                                      "value": True}]), "korczewski.de")
+    assert any("auth.environments.production.containers[0].unprefixed: container 'auth-service' is prefixed" in w
+               for w in pointless.warnings)
 
 
 # ---------------------------------------------------------------- vertical order

@@ -78,12 +78,15 @@ def test_base_catalog_is_valid(base_services, base_domain):
     assert sorted(catalog.services) == sorted(base_services)
 
 
-def test_container_names_not_prefixed_by_service_are_warnings(base_services, base_domain):
+def test_container_names_not_prefixed_by_service_are_warnings_unless_declared(base_services, base_domain):
+    catalog, errors, warnings = Catalog.check(base_services, base_domain)
+    assert (errors, warnings) == ([], [])
+    base_services["payment"]["environments"]["production"]["containers"][0].pop("unprefixed")
     catalog, errors, warnings = Catalog.check(base_services, base_domain)
     assert errors == []
-    assert ("platform_services.payment.environments.production.containers[0].name: container 'web' is not "
-            "prefixed by its service 'payment'; it is identified by its labels") in warnings
-    assert not any(".auth." in w or ".l2p." in w or ".videovault." in w for w in warnings)
+    assert warnings == ["platform_services.payment.environments.production.containers[0].name: container 'web' is not "
+                        "prefixed by its service 'payment'; it is identified by its labels (unprefixed: true declares "
+                        "the name as intended)"]
 
 
 def test_port_given_as_digit_string_is_accepted(break_catalog):
