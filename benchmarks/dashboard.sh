@@ -23,9 +23,7 @@ WORKERS=5
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 # The load generator is Debian's hey: installed here when missing, as the test bed installs its tools.
 if ! command -v hey >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends hey >/dev/null ||
-        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends hey >/dev/null; } ||
-        { echo "cannot install hey (Debian package hey): install it and run again" >&2; exit 1; }
+    bash scripts/apt_install.sh hey || { echo "cannot install hey (Debian package hey): install it and run again" >&2; exit 1; }
 fi
 if [ ! -x "$DASHBOARD_VENV/bin/uvicorn" ]; then
     python3 -m venv "$DASHBOARD_VENV"

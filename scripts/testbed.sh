@@ -85,8 +85,7 @@ browser() {
         echo "chromium is installed"
         return 0
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium > /dev/null ||
-        { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium > /dev/null; }
+    bash scripts/apt_install.sh chromium
 }
 
 step "venv" ensure_venv

@@ -278,10 +278,11 @@ def _container_names_are_unique(chk, catalog):
                 path = base + ".name"
                 names.take(cont.name, "%s.%s" % (svc.name, env.name), path,
                            "container name '%s' is also used by %%s" % cont.name)
-                if cont.unprefixed and cont.name.startswith(svc.name):
+                prefixed = cont.name.startswith(svc.name)
+                if cont.unprefixed and prefixed:
                     chk.warn(base + ".unprefixed", "container '%s' is prefixed by its service '%s'; unprefixed: true "
                              "says nothing" % (cont.name, svc.name))
-                elif not cont.unprefixed and not cont.name.startswith(svc.name):
+                elif not cont.unprefixed and not prefixed:
                     chk.warn(path, "container '%s' is not prefixed by its service '%s'; it is identified by its "
                              "labels (unprefixed: true declares the name as intended)" % (cont.name, svc.name))
 

@@ -9,7 +9,6 @@ Through a real Ansible run: tests/integration/plugins/filter/test_catalog_in_ans
 from __future__ import annotations
 
 import copy
-
 import os
 
 import pytest
