@@ -197,7 +197,7 @@ def base_domain():
 
 @pytest.fixture
 def catalog():
-    from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
+    from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
 
     return Catalog.load(fresh_services(), BASE_DOMAIN, **PRODUCTION_HOST)
 

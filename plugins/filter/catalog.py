@@ -4,7 +4,7 @@
 """Filters over the service catalog; each is documented in a sidecar YAML file of its name.
 
 Every filter that reads the catalog validates it first. A catalog error becomes an
-AnsibleFilterError with the catalog's own message (one format, from _catalog_model): the list of
+AnsibleFilterError with the catalog's own message (one format, from catalog.model): the list of
 errors under "platform_services is invalid:" for a rejected catalog, the single error otherwise.
 A null network means the catalog's default network. gpus and gpu_fallback are the host's
 platform_gpus and platform_gpu_fallback: the filters that validate or render pass them on, so a
@@ -17,13 +17,13 @@ import functools
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import (
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.specs import (
     unit_dev_secret_envs,
     unit_local_servers,
     unit_project_specs,
     unit_secret_paths,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import (
     UNSET,
     Catalog,
     CatalogError,

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_topology import node_labels, topology_errors
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.topology import node_labels, topology_errors
 
 
 def _host_list(value, what):

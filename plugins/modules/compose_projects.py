@@ -281,9 +281,9 @@ failed_projects:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, EngineError, ProjectApply
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_engine import SwarmEngine  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import (
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ENGINES, EngineError, ProjectApply
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.engine import SwarmEngine  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
     PlanError,
     external_networks,
     missing_networks_message,

@@ -103,7 +103,7 @@ reasons:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.korczewski.platform.plugins.module_utils._local_ca import HAS_CRYPTOGRAPHY, converge
+from ansible_collections.korczewski.platform.plugins.module_utils.tls.local_ca import HAS_CRYPTOGRAPHY, converge
 
 
 def main():

@@ -375,7 +375,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 
-from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import (
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import (
     atomic_write,
     boot_id,
     connect_addresses,
@@ -391,8 +391,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils._dev_process i
     tcp_answers,
     terminate_session,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import env_value
-from ansible_collections.korczewski.platform.plugins.module_utils._each_result import exit_each
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import env_value
+from ansible_collections.korczewski.platform.plugins.module_utils.common.each_result import exit_each
 
 try:
     import fcntl

@@ -188,8 +188,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.korczewski.platform.plugins.module_utils._each_result import exit_each
-from ansible_collections.korczewski.platform.plugins.module_utils._postgres_provision import (
+from ansible_collections.korczewski.platform.plugins.module_utils.common.each_result import exit_each
+from ansible_collections.korczewski.platform.plugins.module_utils.postgres.provision import (
     ProvisionError,
     PsqlRunner,
     database_script,

@@ -242,10 +242,10 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, CatalogError
-from ansible_collections.korczewski.platform.plugins.module_utils._discovery import argument_spec, discover
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerError
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import discover_swarm
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import argument_spec, discover
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import discover_swarm
 
 
 def main():

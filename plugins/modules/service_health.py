@@ -387,13 +387,13 @@ import ssl
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.korczewski.platform.plugins.module_utils._health import (
+from ansible_collections.korczewski.platform.plugins.module_utils.health.check import (
     failure_message,
     normalize_endpoints,
     run_checks,
     summary_table,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._health_probes import ssl_context
+from ansible_collections.korczewski.platform.plugins.module_utils.health.probes import ssl_context
 
 ENDPOINT_OPTIONS = dict(
     name=dict(type='str', required=True),

@@ -195,17 +195,17 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, CatalogError
-from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import read_stat, terminate_session
-from ansible_collections.korczewski.platform.plugins.module_utils._discovery import argument_spec, discover
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
-from ansible_collections.korczewski.platform.plugins.module_utils._rule import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat, terminate_session
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import argument_spec, discover
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import (
     evaluate,
     format_table,
     stop_plan,
     unfixable,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import LABEL_STACK, discover_swarm
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import LABEL_STACK, discover_swarm
 
 _GONE_STATES = ("Z", "X", "x")
 

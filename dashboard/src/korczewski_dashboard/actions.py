@@ -16,9 +16,9 @@ import asyncio
 import os
 
 from . import state
-from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import read_stat, terminate_session
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerError
-from ansible_collections.korczewski.platform.plugins.module_utils._rule import evaluate
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat, terminate_session
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import evaluate
 
 UNIT_ACTIONS = ("start", "stop", "restart")
 OK = "ok"

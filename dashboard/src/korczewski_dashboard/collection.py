@@ -16,7 +16,7 @@ import importlib.util
 import os
 import sys
 
-_MODULE = "ansible_collections.korczewski.platform.plugins.module_utils._catalog"
+_MODULE = "ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog"
 
 
 def _candidates():

@@ -4,7 +4,7 @@
 """What the dashboard asks Docker beyond discovery, asynchronously: the event stream and
 start / stop / restart of one container. Through the socket proxy (``tcp://host:port``) in
 production, the unix socket in development; discovery itself runs the collection's own client
-(``_docker_api.DockerAPI``) on the same address."""
+(``docker.api.DockerAPI``) on the same address."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import API_VERSION, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import API_VERSION, DockerError
 
 
 # What changes a container's run state or health; healthcheck execs (every few seconds per

@@ -2,15 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """One health round over the catalog's health targets, with the collection's own probes and
-Gatus-style conditions (``_health``). Container targets are judged from the discovery just made
-(the same Docker facts ``_health`` reads), so the web container needs no Docker socket for them."""
+Gatus-style conditions (``health.check``). Container targets are judged from the discovery just made
+(the same Docker facts ``health.check`` reads), so the web container needs no Docker socket for them."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ansible_collections.korczewski.platform.plugins.module_utils import _health
-from ansible_collections.korczewski.platform.plugins.module_utils import _health_probes as probes
+from ansible_collections.korczewski.platform.plugins.module_utils.health import check as _health
+from ansible_collections.korczewski.platform.plugins.module_utils.health import probes as probes
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -62,7 +62,7 @@ def _containers(discovery):
 
 
 def container_result(ep, record):
-    """The result ``_health.check`` would give for a container endpoint, from a discovered record."""
+    """The result ``health.check.check`` would give for a container endpoint, from a discovered record."""
     if record is None:
         obs = {"container_state": None, "container_health": None, "error": "no container named %r" % ep.container}
     else:

@@ -15,9 +15,9 @@ import time
 
 from . import health, metrics, state
 from .docker import AsyncDocker
-from ansible_collections.korczewski.platform.plugins.module_utils._discovery import discover
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
-from ansible_collections.korczewski.platform.plugins.module_utils._rule import evaluate
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import discover
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import evaluate
 
 LOG = logging.getLogger("korczewski_dashboard")
 # Docker events arrive in bursts (a compose up is dozens): one discovery after the burst.

@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The page's model: every (service, environment) of the catalog, expected against observed.
 
-Pure functions over the catalog, a discovery result (``_discovery.discover``), the rule's
-violations (``_rule.evaluate``) and the health history: no I/O, so every case is a unit test.
+Pure functions over the catalog, a discovery result (``discovery.discovery.discover``), the rule's
+violations (``rule.single_environment.evaluate``) and the health history: no I/O, so every case is a unit test.
 The rule itself is never judged here; this module only arranges what the collection decided.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import collections
 import time
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import ENVIRONMENTS
-from ansible_collections.korczewski.platform.plugins.module_utils._rule import stop_plan
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import ENVIRONMENTS
+from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import stop_plan
 
 RUNNING = "running"
 PARTIAL = "partial"

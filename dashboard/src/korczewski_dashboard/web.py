@@ -23,7 +23,7 @@ from .actions import OK, REFUSED, Actions
 from .audit import AuditLog
 from .metrics import process_metrics
 from .monitor import Monitor
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SSE_PING = 15

@@ -171,7 +171,7 @@ def test_qdrant_refuses_its_api_without_its_key(stack):
 
 
 def test_qdrant_image_has_no_curl_or_wget_and_the_catalog_healthcheck_works_there(stack, production_services, production_host):
-    from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog  # pylint: disable=import-outside-toplevel
+    from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog  # pylint: disable=import-outside-toplevel
 
     probe = docker("exec", stack["qdrant"], "sh", "-c", "command -v curl || command -v wget", check=False)
     assert probe.returncode != 0 and probe.stdout == ""
@@ -185,7 +185,7 @@ def test_qdrant_image_has_no_curl_or_wget_and_the_catalog_healthcheck_works_ther
 
 
 def test_infinity_healthcheck_of_the_catalog_needs_only_python(stack, production_services, production_host):
-    from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog  # pylint: disable=import-outside-toplevel
+    from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog  # pylint: disable=import-outside-toplevel
 
     catalog = Catalog.load(production_services, "korczewski.de", **production_host)
     test = catalog.compose_project("vllm-rag", "production")["services"]["infinity-embeddings"]["healthcheck"]["test"]

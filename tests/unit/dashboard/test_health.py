@@ -33,7 +33,7 @@ def test_a_container_target_is_judged_from_the_discovered_container(catalog):
 
 
 def test_a_name_shared_by_a_container_and_a_dev_server_is_told_apart_by_environment(mutate, base_domain):
-    from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
+    from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
 
     services = mutate([{"op": "set", "path": "payment.environments.production.containers.0.name", "value": "payment"}])
     eps, by_unit = health.endpoints(Catalog.load(services, base_domain))

@@ -2,14 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The dashboard's state model: expected against observed, violations first, one-shot
-containers and health, over discovery results shaped like _discovery's and the rule's own
+containers and health, over discovery results shaped like discovery's and the rule's own
 verdicts (_rule.evaluate is called, never imitated)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._rule import evaluate
+from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import evaluate
 from korczewski_dashboard import state
 
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, env_file_text
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog, env_file_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOMAIN = "korczewski.de"

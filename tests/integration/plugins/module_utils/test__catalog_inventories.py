@@ -15,7 +15,7 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Tests for plugins/module_utils/_dev_process.py against real processes and sockets."""
+"""Tests for plugins/module_utils/devserver/process.py against real processes and sockets."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _collections_dir():
 if str(_collections_dir()) not in sys.path:
     sys.path.insert(0, str(_collections_dir()))
 
-from ansible_collections.korczewski.platform.plugins.module_utils import _dev_process as dp  # noqa: E402
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver import process as dp  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='needs Linux /proc')
 

@@ -24,11 +24,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from health_servers import SERVICE_HOST, free_port  # noqa: E402
 
-from ansible_collections.korczewski.platform.plugins.module_utils._health import (  # noqa: E402
+from ansible_collections.korczewski.platform.plugins.module_utils.health.check import (  # noqa: E402
     normalize_endpoints,
     run_checks,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._health_probes import (  # noqa: E402
+from ansible_collections.korczewski.platform.plugins.module_utils.health.probes import (  # noqa: E402
     DOCKER_SOCKET,
     ssl_context,
 )

@@ -27,10 +27,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
-from ansible_collections.korczewski.platform.plugins.module_utils import _rule as rule
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.rule import single_environment as rule
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import (
     discover_swarm,
     inspect_swarm_container,
 )

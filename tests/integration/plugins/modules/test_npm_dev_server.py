@@ -44,7 +44,7 @@ COLLECTIONS_DIR = _collections_dir()
 if str(COLLECTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS_DIR))
 
-from ansible_collections.korczewski.platform.plugins.module_utils import _dev_process as dp  # noqa: E402
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver import process as dp  # noqa: E402
 from ansible_collections.korczewski.platform.plugins.modules import npm_dev_server  # noqa: E402
 
 pytestmark = [

@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
-from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import read_stat
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat
 
 REPO_ROOT = str(Path(__file__).resolve().parents[4])
 BIN = os.path.dirname(sys.executable)

@@ -17,7 +17,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.korczewski.platform.plugins.filter.catalog import FilterModule
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, parse_env_file
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog, parse_env_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import (
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.specs import (
     fill_secret,
     unit_project_specs,
     unit_secret_paths,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import CatalogError, parse_env_file
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import CatalogError, parse_env_file
 
 
 def fake_secrets(paths):

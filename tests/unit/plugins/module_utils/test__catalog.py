@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import (
     Catalog,
     CatalogError,
     env_file_text,

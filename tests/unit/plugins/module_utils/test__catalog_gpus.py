@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog, CatalogError
 
 DOMAIN = "korczewski.de"
 VLLM = "vllm-rag.environments.production.containers.1"

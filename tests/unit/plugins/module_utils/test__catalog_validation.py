@@ -12,7 +12,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import (
     Catalog,
     CatalogError,
 )

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import (
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
     HIDDEN,
     PlanError,
     execution_order,

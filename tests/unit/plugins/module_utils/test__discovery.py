@@ -15,8 +15,8 @@ import hashlib
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
-from ansible_collections.korczewski.platform.plugins.module_utils import _discovery as disc
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery import discovery as disc
 
 DOMAIN = "korczewski.de"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import _filters
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import _filters
 
 
 def test_filters_are_one_json_object_of_lists():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import env_file_text, env_value
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import env_file_text, env_value
 from ansible_collections.korczewski.platform.plugins.modules import npm_dev_server
 
 

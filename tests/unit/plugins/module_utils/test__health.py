@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._health import (
+from ansible_collections.korczewski.platform.plugins.module_utils.health.check import (
     failure_message,
     normalize_endpoints,
     summary_table,

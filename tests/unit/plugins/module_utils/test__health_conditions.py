@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._health_conditions import (
+from ansible_collections.korczewski.platform.plugins.module_utils.health.conditions import (
     Condition,
     ConditionError,
     as_text,

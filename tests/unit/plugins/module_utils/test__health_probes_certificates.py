@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.korczewski.platform.plugins.module_utils._health_probes import (
+from ansible_collections.korczewski.platform.plugins.module_utils.health.probes import (
     certificate_not_after,
     container_health,
 )

@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._local_ca import cert_reasons, converge, load_cert, load_key
+from ansible_collections.korczewski.platform.plugins.module_utils.tls.local_ca import cert_reasons, converge, load_cert, load_key
 
 x509 = pytest.importorskip("cryptography.x509")
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.korczewski.platform.plugins.module_utils._postgres_provision import (
+from ansible_collections.korczewski.platform.plugins.module_utils.postgres.provision import (
     database_script,
     needs_login_check,
     plan,

@@ -14,8 +14,8 @@ import copy
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
-from ansible_collections.korczewski.platform.plugins.module_utils import _rule as rule
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.rule import single_environment as rule
 
 DOMAIN = "korczewski.de"
 PROD_DB_IP = "172.18.0.3"

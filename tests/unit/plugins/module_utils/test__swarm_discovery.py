@@ -16,10 +16,10 @@ import os
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import Catalog
-from ansible_collections.korczewski.platform.plugins.module_utils._health_probes import container_health
-from ansible_collections.korczewski.platform.plugins.module_utils import _rule as rule
-from ansible_collections.korczewski.platform.plugins.module_utils import _swarm_discovery as swarm
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.health.probes import container_health
+from ansible_collections.korczewski.platform.plugins.module_utils.rule import single_environment as rule
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm import discovery as swarm
 
 DOMAIN = "korczewski.de"
 SAVED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "swarm_api")

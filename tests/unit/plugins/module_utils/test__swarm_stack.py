@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._apply_specs import unit_project_specs, unit_secret_paths
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import (
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.specs import unit_project_specs, unit_secret_paths
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.stack import (
     GPU_LABEL,
     StackError,
     secret_name,

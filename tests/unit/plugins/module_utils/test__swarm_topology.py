@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_topology import GPU_LABEL, node_labels, topology_errors
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.topology import GPU_LABEL, node_labels, topology_errors
 
 
 def one(errors):

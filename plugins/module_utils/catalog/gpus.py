@@ -6,7 +6,7 @@
 
 A GPU request is ``"all"``, a positive count or a list of device ids. Validation and rendering
 both ask :func:`gpu_decision`, so a container that validates on a host renders the same way on it.
-Private to korczewski.platform (see _catalog.py); standard library only.
+Private to korczewski.platform (see catalog/catalog.py); standard library only.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The single-environment rule, judged on a discovery result (see ``_discovery``).
+"""The single-environment rule, judged on a discovery result (see ``discovery.discovery``).
 
 Pure functions over plain data: no Docker, no ``/proc``, so every case is testable with dicts.
 At most one instance of each (service, environment) runs: its rightful compose project

@@ -16,9 +16,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from ansible_collections.korczewski.platform.plugins.module_utils._health_conditions import parse_conditions
-from ansible_collections.korczewski.platform.plugins.module_utils import _health_probes as probes
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_discovery import inspect_swarm_container
+from ansible_collections.korczewski.platform.plugins.module_utils.health.conditions import parse_conditions
+from ansible_collections.korczewski.platform.plugins.module_utils.health import probes as probes
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import inspect_swarm_container
 
 KINDS = ("https", "http", "tcp", "container")
 ENDPOINT_KEYS = ("name", "service", "environment", "kind", "url", "host", "address", "port", "container",

@@ -19,7 +19,7 @@ import ssl
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
 
 MAX_BODY = 1 << 20
 DOCKER_SOCKET = "/var/run/docker.sock"

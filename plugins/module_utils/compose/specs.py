@@ -13,8 +13,8 @@ import os
 
 from urllib.parse import quote
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LAYERS, CatalogError
-from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import env_file_text
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LAYERS, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import env_file_text
 
 SECRETS_FILE = "secrets.env"
 

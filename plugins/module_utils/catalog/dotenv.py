@@ -6,14 +6,14 @@ env_file format docker compose reads.
 
 The catalog, the env_file filter and npm_dev_server all turn values into strings here, so a
 boolean or a null is the same text in a container and in a dev server. Private to
-korczewski.platform (see _catalog.py); standard library only.
+korczewski.platform (see catalog/catalog.py); standard library only.
 """
 
 from __future__ import annotations
 
 import re
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import CatalogError
 
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -9,22 +9,22 @@ the collection needs: compose projects, identity and Traefik labels, databases, 
 
 This module is the catalog's one entry point; the work is done in
 
-- ``_catalog_model.py``  vocabulary, data classes, names derived from one object, lookups;
-- ``_catalog_parse.py``  raw data to model, every field's shape, errors named by path;
-- ``_catalog_rules.py``  the rules, one function each, within and across services;
-- ``_catalog_derive.py`` labels, databases, health targets, compose projects, units;
-- ``_dotenv.py``         environment values and env files.
+- ``catalog/model.py``  vocabulary, data classes, names derived from one object, lookups;
+- ``catalog/parse.py``  raw data to model, every field's shape, errors named by path;
+- ``catalog/rules.py``  the rules, one function each, within and across services;
+- ``catalog/derive.py`` labels, databases, health targets, compose projects, units;
+- ``catalog/dotenv.py``  environment values and env files.
 
-Like every module_utils file of this collection whose name starts with ``_``, these are private
-to korczewski.platform: they are no public API and change without notice. Standard library only,
+Like every package under module_utils, these are private to korczewski.platform: they are no
+public API and change without notice. Standard library only,
 so modules can ship them to any host.
 """
 
 from __future__ import annotations
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_derive import Derivations
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import UNKNOWN_HOST, parse_host_gpus
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.derive import Derivations
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import UNKNOWN_HOST, parse_host_gpus
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
     CONTAINER_METHODS,
     DATABASE_PORT,
     DATABASE_SUPERUSER,
@@ -48,13 +48,13 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model
     SecretVar,
     Service,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_parse import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse import (
     Checker,
     parse_domain,
     parse_services,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_rules import check_catalog, check_host
-from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.rules import check_catalog, check_host
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import (
     env_file_text,
     env_value,
     parse_env_file,

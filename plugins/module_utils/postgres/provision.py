@@ -15,7 +15,7 @@ import json
 import os
 import subprocess
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER as CONTAINER_LABEL
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER as CONTAINER_LABEL
 
 # Read-only; prints one JSON document. psql variable `spec`: [{"name": database, "owner": role}].
 STATE_SQL = r"""

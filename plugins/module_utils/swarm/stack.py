@@ -22,8 +22,8 @@ import copy
 import hashlib
 import os
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
-from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import parse_env_file
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import parse_env_file
 
 STACK_VERSION = "3.8"
 GPU_LABEL = "korczewski.platform.gpu"

@@ -4,7 +4,7 @@
 """The catalog's vocabulary and data: what a service, an environment and a container are, the
 names derived from one object alone, and the lookups across a parsed catalog.
 
-Private to korczewski.platform (see _catalog.py); standard library only.
+Private to korczewski.platform (see catalog/catalog.py); standard library only.
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ class CatalogModel(object):
         self.domain = domain
         self.network = network or DEFAULT_NETWORK
         self.warnings = warnings if warnings is not None else []
-        # The GPUs of the host the catalog is rendered for (_catalog_gpus.HostGpus), or None.
+        # The GPUs of the host the catalog is rendered for (catalog.gpus.HostGpus), or None.
         self.host_gpus = host_gpus
 
     def service(self, name):

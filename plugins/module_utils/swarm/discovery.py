@@ -10,30 +10,30 @@ is attributed to a unit exactly as a container is on one host (``Discovery._owne
 labels first, the catalog's name second) and holds names, ports and volumes by the same rule
 (``Discovery._holdings``); its stack (``com.docker.stack.namespace``) plays the compose project's
 part. Development servers run on a development host in compose mode, so no process is read here.
-It only reads; :mod:`._rule` judges the result.
+It only reads; rule.single_environment judges the result.
 """
 
 from __future__ import annotations
 
 import time
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import (
     LABEL_ENVIRONMENT,
     LABEL_SERVICE,
     LABEL_UNIT,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
-from ansible_collections.korczewski.platform.plugins.module_utils._discovery import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import (
     DEFAULT_STATE_DIR,
     Discovery,
     unit_key,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import (
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import (
     DEFAULT_DOCKER_HOST,
     DockerAPI,
     DockerError,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import STACK_LABEL as LABEL_STACK
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.stack import STACK_LABEL as LABEL_STACK
 
 # Docker keeps a task whose container has a healthcheck "starting" until the check passes.
 _ENDED = ("complete", "shutdown", "failed", "rejected", "orphaned", "remove")
@@ -254,7 +254,7 @@ def swarm_unit_state(unit, expected):
 
 def container_view(records, container):
     """Docker's view of one catalog container on a swarm, in the shape of
-    ``_health_probes.inspect_container``'s answer, from the service records (with tasks) that carry
+    ``health.probes.inspect_container``'s answer, from the service records (with tasks) that carry
     its unit's identity. It is running when every desired replica runs; until then it takes the
     state of a task that does not run yet (``starting`` while a healthcheck has not passed)."""
     result = {"state": None, "health": None, "ip": None, "network_mode": None, "error": None}

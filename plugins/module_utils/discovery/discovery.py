@@ -8,7 +8,7 @@ One call reads the Docker engine (one container list plus an inspect per catalog
 ``/proc`` (the TCP tables once, every process's file descriptors once) and reports, per unit, its
 compose projects and containers, its development servers (pid files and listeners), everything
 that holds a catalog name, port or volume without belonging to its unit, and labelled containers
-whose unit left the catalog. It only reads; :mod:`._rule` judges the result.
+whose unit left the catalog. It only reads; rule.single_environment judges the result.
 
 Containers are attributed to a unit by the identity labels first, by the catalog's container
 name second. A container without labels but with the unit's name inside the unit's own compose
@@ -24,12 +24,12 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import (
     DATABASE_PORT,
     LABEL_ENVIRONMENT,
     LABEL_SERVICE,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._dev_process import (
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import (
     PROC,
     _decode_address,
     boot_id,
@@ -39,7 +39,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._dev_process i
     session_members,
     socket_owners,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import (
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import (
     DEFAULT_DOCKER_HOST,
     DockerAPI,
 )

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Pure logic of the apply path: order, change detection and masking (no processes, no files).
 
-Private to korczewski.platform; used by _compose_apply and the compose_projects module.
+Private to korczewski.platform; used by compose.apply and the compose_projects module.
 """
 
 from __future__ import annotations

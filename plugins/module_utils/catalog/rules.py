@@ -4,15 +4,15 @@
 """The catalog's rules, one function each: what a container, an environment and a service must
 satisfy beyond the shape of their fields, and what services must not share.
 
-Each rule receives the error collector of _catalog_parse.py (``chk``) and parsed model objects,
+Each rule receives the error collector of catalog/parse.py (``chk``) and parsed model objects,
 reports with ``chk.error(path, message)`` and never raises. Private to korczewski.platform (see
-_catalog.py); standard library only.
+catalog/catalog.py); standard library only.
 """
 
 from __future__ import annotations
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import gpu_decision
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import gpu_decision
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
     CONTAINER_METHODS,
     DNS_LABEL_RE,
     ENVIRONMENTS,

@@ -5,8 +5,8 @@
 databases and connection settings, health targets, compose projects and the description of one
 deployment unit that roles deploy from.
 
-A mixin over the lookups of _catalog_model.CatalogModel; _catalog.Catalog combines both.
-Private to korczewski.platform (see _catalog.py); standard library only.
+A mixin over the lookups of catalog.model.CatalogModel; catalog.catalog.Catalog combines both.
+Private to korczewski.platform (see catalog/catalog.py); standard library only.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import shlex
 
 from urllib.parse import quote
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import (
     UNKNOWN_HOST,
     device_reservation,
     gpu_decision,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
     CONTAINER_METHODS,
     DATABASE_PORT,
     DATABASE_SUPERUSER,
@@ -34,7 +34,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model
     find_container,
     service_secret_path,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_parse import duration_seconds
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse import duration_seconds
 
 
 def identity_env(env):

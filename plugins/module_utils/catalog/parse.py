@@ -4,8 +4,8 @@
 """Reading raw platform_services into the model: the shape of every field, with every error
 collected and named by its path (platform_services.l2p.environments.development.ports[0]).
 
-The rules between fields and between services are in _catalog_rules.py; parsing calls the
-environment and service rules as it goes. Private to korczewski.platform (see _catalog.py);
+The rules between fields and between services are in catalog/rules.py; parsing calls the
+environment and service rules as it goes. Private to korczewski.platform (see catalog/catalog.py);
 standard library only.
 """
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import parse_gpu_request
-from ansible_collections.korczewski.platform.plugins.module_utils._health_conditions import parse_conditions
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import parse_gpu_request
+from ansible_collections.korczewski.platform.plugins.module_utils.health.conditions import parse_conditions
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
     COMPOSE_SERVICE_RE,
     CONTAINER_NAME_RE,
     DB_IDENT_RE,
@@ -34,13 +34,13 @@ from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model
     SecretVar,
     Service,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_rules import (
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.rules import (
     check_container,
     check_environment,
     check_environment_set,
     check_service,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils._dotenv import ENV_NAME_RE, env_value
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import ENV_NAME_RE, env_value
 
 SERVICE_KEYS = ("layer", "description", "provides", "database", "tags", "environments")
 ENVIRONMENT_KEYS = (

@@ -5,7 +5,7 @@
 
 It runs on a swarm manager and speaks the docker CLI (`docker stack deploy`, `docker service`,
 `docker secret`). ProjectApply drives it exactly like the compose engine; adapt() first turns a
-project's entry into its stack (see _swarm_stack.py). A project's "containers" are the tasks its
+project's entry into its stack (see swarm/stack.py). A project's "containers" are the tasks its
 services should run: a task with a healthcheck stays "starting" until it is healthy, so a stack
 has converged when every service runs its replicas and no update is under way.
 Private to korczewski.platform.
@@ -18,9 +18,9 @@ import os
 import subprocess
 import time
 
-from ansible_collections.korczewski.platform.plugins.module_utils._compose_apply import ENGINES, ComposeEngine, EngineError
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_model import LABEL_CONTAINER
-from ansible_collections.korczewski.platform.plugins.module_utils._swarm_stack import PROJECT_LABEL, STACK_LABEL, StackError, stack_errors, stack_spec
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ENGINES, ComposeEngine, EngineError
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.stack import PROJECT_LABEL, STACK_LABEL, StackError, stack_errors, stack_spec
 
 # Update states after which a service will not converge by waiting.
 _UPDATE_FAILED = ("paused", "rollback_started", "rollback_paused", "rollback_completed")

@@ -17,8 +17,8 @@ import subprocess
 import tempfile
 import threading
 
-from ansible_collections.korczewski.platform.plugins.module_utils._docker_api import DockerAPI, DockerError
-from ansible_collections.korczewski.platform.plugins.module_utils._compose_plan import (
+from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
     check_relative_path,
     failure_report,
     file_changes,

@@ -10,13 +10,13 @@ names are the caller's), and per host ``platform_swarm_state`` (``present``, the
 ``absent``: the node leaves and is removed from the swarm), ``platform_swarm_labels`` (a dict of
 node labels) and ``platform_gpus`` (any declaration of GPUs adds the label
 ``korczewski.platform.gpu=true``, which placement constraints select).
-Private to korczewski.platform (see _catalog.py); standard library only.
+Private to korczewski.platform (see catalog/catalog.py); standard library only.
 """
 
 from __future__ import annotations
 
 # The catalog's reading of platform_gpus, so "has GPUs" means the same to placement and rendering.
-from ansible_collections.korczewski.platform.plugins.module_utils._catalog_gpus import _NO_GPUS, parse_gpu_request
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import _NO_GPUS, parse_gpu_request
 
 SWARM_STATES = ("present", "absent")
 GPU_LABEL = "korczewski.platform.gpu"
