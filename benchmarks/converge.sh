@@ -27,7 +27,7 @@ mkdir -p "$LOGS"
 
 # The rendered projects in layer order, as "name<TAB>directory<TAB>compose file" lines: traefik's
 # project lives in traefik_project_dir, every other one in <platform_state_dir>/projects/<name>.
-expression="{{ platform_services | korczewski.platform.catalog_units(platform_domain) | rejectattr('method', 'equalto', 'npm')"
+expression="{{ platform_services | korczewski.platform.catalog_units(platform_domain) | selectattr('runs_containers')"
 expression+=" | map(attribute='project') | join(' ') }} {{ platform_state_dir }}"
 projects=$(ansible -i "$INV" localhost -o -m ansible.builtin.debug -a "{\"msg\": \"$expression\"}" 2>/dev/null \
   | sed -n 's/.*"msg": *"\([^"]*\)".*/\1/p')

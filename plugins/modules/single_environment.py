@@ -196,6 +196,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import unit_containers
 from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat, terminate_session
 from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import argument_spec, discover
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
@@ -251,9 +252,7 @@ class Enforcer:
             for service in unit.get("services") or []:
                 if unit.get("stack") and service["stack"] == unit["stack"]:
                     self.protected_services.add(service["id"])
-            for cont in unit["containers"]:
-                if cont["project"] == unit["project"] and unit["method"] != "npm":
-                    self.protected_containers.add(cont["id"])
+            self.protected_containers.update(cont["id"] for cont in unit_containers(unit))
             for server in unit["dev_servers"]:
                 if server["managed"] and server["running"]:
                     self.managed_groups.update(g for g in (server["session"], server["pgrp"]) if g)

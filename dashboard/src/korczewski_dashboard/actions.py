@@ -17,6 +17,7 @@ import os
 
 from . import state
 from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat, terminate_session
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import unit_containers
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerError
 from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import evaluate
 
@@ -79,7 +80,7 @@ class Actions:
         if discovery is None:
             return Outcome(FAILED, "Docker is unreachable: %s" % self.monitor.discovery_error)
         unit = self.monitor.unit(key)
-        own = [c for c in unit["containers"] if c["project"] == env.project and env.method != "npm"]
+        own = unit_containers(unit)
         servers = [s for s in unit["dev_servers"] if s.get("managed") and s.get("running")]
         if action == "start":
             return await self._start(key, env, discovery, own, servers)

@@ -14,6 +14,7 @@ import collections
 import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import ENVIRONMENTS
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import unit_containers
 from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import stop_plan
 
 RUNNING = "running"
@@ -111,7 +112,7 @@ def unit_status(unit, replicas, health, active_violations):
     one-shot container counts as done, never as missing; a container or endpoint that fails its
     health check makes the unit unhealthy, never running.
     """
-    own = [c for c in unit.get("containers") or [] if c.get("project") == unit["project"] and unit["method"] != "npm"]
+    own = unit_containers(unit)
     running = [c for c in own if c.get("state") == "running"]
     done = [c for c in own if is_oneshot(c)]
     servers = [s for s in unit.get("dev_servers") or [] if s.get("managed")]

@@ -25,7 +25,6 @@ from __future__ import annotations
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.derive import Derivations
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import UNKNOWN_HOST, parse_host_gpus
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
-    CONTAINER_METHODS,
     DATABASE_PORT,
     DATABASE_SUPERUSER,
     DEFAULT_NETWORK,
@@ -36,7 +35,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model 
     LABEL_SERVICE,
     LABEL_UNIT,
     LAYERS,
-    METHODS,
     PROVIDES,
     CatalogError,
     CatalogModel,
@@ -48,6 +46,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model 
     SecretVar,
     Service,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import METHODS, method_of
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse import (
     Checker,
     parse_domain,
@@ -61,8 +60,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv
 )
 
 __all__ = [
-    "CONTAINER_METHODS", "DATABASE_PORT", "DATABASE_SUPERUSER", "DEFAULT_NETWORK", "ENVIRONMENTS", "LABEL_ENVIRONMENT", "LABEL_LAYER",
-    "LABEL_PREFIX", "LABEL_SERVICE", "LABEL_UNIT", "LAYERS", "METHODS", "PROVIDES",
+    "DATABASE_PORT", "DATABASE_SUPERUSER", "DEFAULT_NETWORK", "ENVIRONMENTS", "LABEL_ENVIRONMENT", "LABEL_LAYER",
+    "LABEL_PREFIX", "LABEL_SERVICE", "LABEL_UNIT", "LAYERS", "METHODS", "PROVIDES", "method_of",
     "Catalog", "CatalogError", "Container", "Environment", "LocalServer", "Publish", "Route", "SecretVar", "Service", "UNSET",
     "env_file_text", "env_value", "parse_env_file",
 ]

@@ -21,7 +21,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus i
     gpu_decision,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
-    CONTAINER_METHODS,
     DATABASE_PORT,
     DATABASE_SUPERUSER,
     LABEL_ENVIRONMENT,
@@ -233,7 +232,7 @@ class Derivations(object):
         """A compose project (as a dict) for one (service, environment) deployment unit."""
         svc = self.service(service)
         env = self.environment(service, environment)
-        if env.method not in CONTAINER_METHODS:
+        if not env.runs_containers:
             raise CatalogError(["%s.%s uses method %s, which has no compose project"
                                 % (service, environment, env.method)])
         traefik = traefik or {}
@@ -366,7 +365,7 @@ class Derivations(object):
             "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
             "project": env.project, "network": self.network_for(environment),
             "internal_network": self.internal_network(service, environment),
-            "hostname": self.hostname(env), "profile": env.profile,
+            "hostname": self.hostname(env), "runs_containers": env.runs_containers,
             "containers": [c.name for c in env.containers],
             "container_specs": [self._container_spec(env, cont, database) for cont in env.containers],
             "local_servers": [self._local_server_spec(svc, env, s) for s in env.servers],

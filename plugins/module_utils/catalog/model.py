@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 LAYERS = ("infrastructure", "applications", "ai_ml", "control")
 ENVIRONMENTS = ("production", "development")
-METHODS = ("compose", "compose_profile", "compose_service", "npm", "hybrid")
-CONTAINER_METHODS = ("compose", "compose_profile", "compose_service", "hybrid")
 PROVIDES = ("proxy", "database")
 
 LABEL_PREFIX = "korczewski.platform"
@@ -137,7 +135,6 @@ class Environment:
     method: str
     hostname: str = None
     containers: list = field(default_factory=list)
-    profile: str = None
     source: str = None
     script: str = "dev"
     port: int = None
@@ -148,6 +145,8 @@ class Environment:
     secret_env: list = field(default_factory=list)
     database_server: str = None
     use_production_database: bool = False
+    # The registered method object (catalog/methods.py) of ``method``; parsing sets it.
+    kind: object = None
 
     @property
     def project(self):
@@ -156,11 +155,12 @@ class Environment:
 
     @property
     def servers(self):
-        """Local dev servers: an npm environment is one, named after its service; hybrid lists its own."""
-        if self.method == "npm":
-            return [LocalServer(self.service, self.source, self.script, self.port, self.health_path,
-                                health_conditions=list(self.health_conditions))]
-        return list(self.local_servers)
+        """Local dev servers, as the environment's method defines them."""
+        return self.kind.servers(self) if self.kind else list(self.local_servers)
+
+    @property
+    def runs_containers(self):
+        return bool(self.kind and self.kind.runs_containers)
 
 
 @dataclass
@@ -256,6 +256,7 @@ class CatalogModel(object):
                 if env in envs and env in self.services[name].environments:
                     result.append({"service": name, "environment": env, "layer": self.services[name].layer,
                                    "method": self.services[name].environments[env].method,
+                                   "runs_containers": self.services[name].environments[env].runs_containers,
                                    "project": self.services[name].environments[env].project})
         return list(reversed(result)) if reverse else result
 

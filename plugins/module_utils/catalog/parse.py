@@ -23,7 +23,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model 
     DNS_LABEL_RE,
     ENVIRONMENTS,
     LAYERS,
-    METHODS,
     PROVIDES,
     SERVICE_NAME_RE,
     Container,
@@ -41,6 +40,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.rules 
     check_service,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import ENV_NAME_RE, env_value
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import METHODS, method_of
 
 SERVICE_KEYS = ("layer", "description", "provides", "database", "tags", "environments")
 ENVIRONMENT_KEYS = (
@@ -288,7 +288,7 @@ def parse_environment(chk, service, name, raw, path):
     if chk.mapping(raw, path, ENVIRONMENT_KEYS) is None:
         return None
     method = chk.choice(raw.get("method"), path + ".method", METHODS, "method")
-    env = Environment(service=service, name=name, method=method)
+    env = Environment(service=service, name=name, method=method, kind=method_of(method) if method in METHODS else None)
     env.hostname = chk.string(raw.get("hostname"), path + ".hostname")
     env.env = chk.env(raw.get("env"), path + ".env")
     env.secret_env = chk.secret_vars(raw.get("secret_env"), path + ".secret_env")
@@ -300,8 +300,6 @@ def parse_environment(chk, service, name, raw, path):
         env.port = chk.port(raw.get("port"), path + ".port")
     env.source = chk.string(raw.get("source"), path + ".source")
     env.script = chk.string(raw.get("script"), path + ".script") or "dev"
-    env.profile = chk.string(raw.get("profile"), path + ".profile") or (
-        name if method == "compose_profile" else None)
     for i, item in enumerate(chk.seq(raw.get("containers"), path + ".containers")):
         cont = parse_container(chk, item, "%s.containers[%d]" % (path, i))
         if cont is not None:

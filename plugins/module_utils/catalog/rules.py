@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import gpu_decision
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
-    CONTAINER_METHODS,
     DNS_LABEL_RE,
     ENVIRONMENTS,
     LOOPBACK,
@@ -68,23 +67,9 @@ def check_container(chk, cont, raw, path):
 
 
 def _method_fields(chk, env, raw, path):
-    """What each deployment method needs, and what it cannot have."""
-    if env.method == "npm":
-        if env.source is None:
-            chk.error(path + ".source", "is required for method npm (the directory holding package.json)")
-        if env.port is None and raw.get("port") is None:
-            chk.error(path + ".port", "is required for method npm (the port the dev server listens on)")
-        if raw.get("containers"):
-            chk.error(path + ".containers", "method npm runs no containers; use method hybrid for both")
-    elif env.method in CONTAINER_METHODS:
-        if not raw.get("containers"):
-            chk.error(path + ".containers", "method %s needs at least one container" % env.method)
-        if raw.get("source") is not None and env.method != "hybrid":
-            chk.error(path + ".source", "only npm and hybrid environments have a source directory")
-    if raw.get("local_servers") and env.method != "hybrid":
-        chk.error(path + ".local_servers", "only hybrid environments run local servers")
-    if raw.get("profile") is not None and env.method != "compose_profile":
-        chk.error(path + ".profile", "only compose_profile environments have a profile")
+    """What each deployment method needs, and what it cannot have (declared by the method)."""
+    if env.kind is not None:
+        env.kind.check_fields(chk, env, raw, path)
 
 
 def _development_is_not_routed(chk, env, raw, path):
@@ -216,10 +201,8 @@ def _host_ports_are_unique(chk, catalog):
         for env in svc.environments.values():
             base = _env_path(svc, env)
             claims = []
-            if env.method == "npm" and env.port:
-                claims.append((env.port, base + ".port"))
-            for server in env.local_servers:
-                claims.append((server.port, "%s.local_servers[%d].port" % (base, server.index)))
+            if env.kind is not None:
+                claims.extend(env.kind.port_claims(env, base))
             for cont in env.containers:
                 for j, pub in enumerate(cont.publish):
                     claims.append((pub.host, "%s.containers[%d].publish[%d]" % (base, cont.index, j)))

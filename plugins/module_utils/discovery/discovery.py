@@ -29,6 +29,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalo
     LABEL_ENVIRONMENT,
     LABEL_SERVICE,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import unit_containers
 from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import (
     PROC,
     _decode_address,
@@ -663,8 +664,7 @@ def discover(catalog, state_dir=DEFAULT_STATE_DIR, docker=None, docker_host=DEFA
 def unit_state(unit, expected):
     """(state, one-line summary) of a unit from its discovered containers and dev servers."""
     project = unit["project"]
-    # An npm unit has no compose project: any container of it is a stray.
-    own = [c for c in unit["containers"] if c["project"] == project and unit["method"] != "npm"]
+    own = unit_containers(unit)
     running = [c for c in own if c["state"] == "running"]
     healthy = [c for c in running if c["health"] == "healthy"]
     unhealthy = [c for c in running if c["health"] == "unhealthy"]

@@ -104,12 +104,13 @@ def evaluate(catalog, discovery):
 def _second_instances(env, unit, key, seen):
     result = []
     by_project = {}
+    own = [id(record) for record in env.kind.own_containers(unit.get("containers") or [], env.project)]
     for record in unit.get("containers") or []:
-        if record.get("matched") != "labels" or (record.get("project") == env.project and env.method != "npm"):
+        if record.get("matched") != "labels" or id(record) in own:
             continue
         stray = container_stray(record)
         seen.add(_identity(stray))
-        if env.method == "npm":
+        if not env.runs_containers:
             result.append(_violation(OUTSIDE_PROJECT, key, "%s runs as a dev server; container %s (%s) carries its "
                                      "identity labels and is a second instance" % (key, record["name"], record["id"]),
                                      [stray]))

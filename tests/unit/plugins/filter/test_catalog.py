@@ -98,9 +98,9 @@ def test_catalog_errors_network_argument(base_services):
 def test_catalog_units(base_services):
     units = f("catalog_units")(base_services, DOMAIN, environment="production", layer="infrastructure")
     assert units == [
-        {"service": "shared-postgres", "environment": "production", "layer": "infrastructure", "method": "compose",
+        {"service": "shared-postgres", "environment": "production", "layer": "infrastructure", "method": "compose", "runs_containers": True,
          "project": "shared-postgres-production"},
-        {"service": "traefik", "environment": "production", "layer": "infrastructure", "method": "compose",
+        {"service": "traefik", "environment": "production", "layer": "infrastructure", "method": "compose", "runs_containers": True,
          "project": "traefik-production"},
     ]
     stop = f("catalog_units")(base_services, DOMAIN, reverse=True)

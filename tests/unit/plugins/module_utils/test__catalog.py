@@ -27,8 +27,10 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalo
 def test_service_and_environment_lookups(catalog):
     assert catalog.service("l2p").database == "l2p_db"
     assert catalog.environment("l2p", "development").method == "compose_profile"
-    assert catalog.environment("l2p", "development").profile == "development"
-    assert catalog.environment("l2p", "production").profile == "production"
+    # A documented alias of compose: the unit is its own compose project, with no profile.
+    assert catalog.environment("l2p", "development").runs_containers
+    assert catalog.unit("l2p", "development")["runs_containers"] is True
+    assert catalog.unit("auth", "development")["runs_containers"] is False
     assert catalog.environment("auth", "development").script == "dev"
     assert catalog.environment("payment", "development").script == "dev"
 
@@ -130,14 +132,14 @@ def test_units_order_infrastructure_applications_ai_ml_control(catalog):
     layers = [u["layer"] for u in units]
     assert layers == sorted(layers, key=["infrastructure", "applications", "ai_ml", "control"].index)
     assert units[3] == {"service": "auth", "environment": "production", "layer": "applications",
-                        "method": "compose", "project": "auth-production"}
+                        "method": "compose", "runs_containers": True, "project": "auth-production"}
 
 
 def test_units_reverse_is_the_stop_order(catalog):
     assert catalog.units(reverse=True) == list(reversed(catalog.units()))
     assert catalog.units(reverse=True)[-1]["service"] == "shared-postgres"
     assert catalog.units(reverse=True)[0] == {"service": "dashboard", "environment": "development",
-                                              "layer": "control", "method": "npm",
+                                              "layer": "control", "method": "npm", "runs_containers": False,
                                               "project": "dashboard-development"}
 
 
@@ -149,7 +151,7 @@ def test_units_filtered(catalog):
     assert [u["method"] for u in catalog.units(tags=["videovault"])] == ["compose_service", "compose_service"]
     assert catalog.units(environment="development", layer="infrastructure") == [
         {"service": "shared-postgres", "environment": "development", "layer": "infrastructure",
-         "method": "compose", "project": "shared-postgres-development"}]
+         "method": "compose", "runs_containers": True, "project": "shared-postgres-development"}]
 
 
 # ---------------------------------------------------------------- env files

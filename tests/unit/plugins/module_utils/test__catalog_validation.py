@@ -89,6 +89,15 @@ def test_container_names_not_prefixed_by_service_are_warnings_unless_declared(ba
                         "the name as intended)"]
 
 
+def test_a_profile_is_accepted_but_said_to_be_unneeded(mutate):
+    services = mutate([{"op": "set", "path": "l2p.environments.development.profile", "value": "development"}])
+    catalog, errors, warnings = Catalog.check(services, BASE_DOMAIN)
+    assert errors == []
+    assert warnings == ["platform_services.l2p.environments.development.profile: is not needed: every (service, "
+                        "environment) is its own compose project, so no compose profile is rendered; remove it"]
+    assert "profiles" not in catalog.compose_project("l2p", "development")["services"]["l2p-frontend-dev"]
+
+
 def test_port_given_as_digit_string_is_accepted(break_catalog):
     services = break_catalog("set", "auth.environments.development.port", "5500")
     catalog = Catalog.load(services, BASE_DOMAIN)
