@@ -32,6 +32,14 @@ options:
       - Defaults to the variable C(platform_credentials_dir), else
         C(~/.config/korczewski-platform/credentials/<inventory_hostname>).
     type: path
+  locate:
+    description:
+      - Return where each secret is kept instead of its value, generating nothing. C(vault) when
+        the vault holds it, else the path of the file on the controller that holds (or would hold)
+        the generated value.
+      - For messages that tell a user where to find a password without showing it.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -39,11 +47,15 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     auth_password: "{{ lookup('korczewski.platform.platform_secret', 'shared-postgres/auth_db') }}"
   no_log: true
+
+- name: Say where the dashboard's password is, without showing it
+  ansible.builtin.debug:
+    msg: "{{ lookup('korczewski.platform.platform_secret', 'dashboard/password', locate=true) }}"
 """
 
 RETURN = r"""
 _raw:
-  description: One secret per term.
+  description: One secret per term (with O(locate), where it is kept).
   type: list
   elements: str
 """
@@ -79,9 +91,12 @@ class LookupModule(LookupBase):
             for part in parts:
                 value = value.get(part) if isinstance(value, dict) else None
             if value is not None and not isinstance(value, (dict, list)):
-                results.append(str(value))
+                results.append("vault" if self.get_option("locate") else str(value))
                 continue
             path = os.path.join(base, *parts)
+            if self.get_option("locate"):
+                results.append(path)
+                continue
             # The password lookup persists the value, creating the file 0600 on first use.
             password = lookup_loader.get("ansible.builtin.password", loader=self._loader, templar=self._templar)
             results.extend(password.run(["%s length=%d chars=ascii_letters,digits" % (path, self.get_option("length"))],
