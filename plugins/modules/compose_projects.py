@@ -282,6 +282,7 @@ failed_projects:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ENGINES, EngineError, ProjectApply
+# Each engine registers itself where it is defined; importing it is what makes it selectable.
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm.engine import SwarmEngine  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
     PlanError,
@@ -357,8 +358,7 @@ def main():
 
     engine = ENGINES[module.params['engine']](docker=module.params['docker_cli'], log_lines=module.params['log_lines'])
     try:
-        if hasattr(engine, 'adapt'):
-            projects = [engine.adapt(spec) for spec in projects]
+        projects = [engine.adapt(spec) for spec in projects]
         missing = engine.missing_networks(external_networks(projects))
     except EngineError as exc:
         module.fail_json(msg=str(exc))

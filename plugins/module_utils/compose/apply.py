@@ -4,7 +4,7 @@
 """The one apply path: stage, validate, write and bring up compose projects.
 
 An engine is the only code that runs a container CLI. ComposeEngine speaks `docker compose`;
-a second engine (Docker Swarm stacks) implements the same methods and registers in ENGINES.
+a second engine (Docker Swarm stacks) implements the same methods and registers with @register_engine.
 Private to korczewski.platform.
 """
 
@@ -40,6 +40,16 @@ class EngineError(Exception):
     pass
 
 
+ENGINES = {}
+
+
+def register_engine(cls):
+    """Class decorator: the engine is chosen by its ``name`` (compose_projects' engine option)."""
+    ENGINES[cls.name] = cls
+    return cls
+
+
+@register_engine
 class ComposeEngine(object):
     """docker compose v2 on this host. Every method takes the project name; file-based ones a directory."""
 
@@ -53,6 +63,10 @@ class ComposeEngine(object):
         host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         self._api_host = host if host.startswith("unix://") and not os.environ.get("DOCKER_CONTEXT") else None
         self._local = threading.local()
+
+    def adapt(self, spec):
+        """The project's entry as this engine applies it: compose takes it as it is."""
+        return spec
 
     def _run(self, argv, timeout=120, cwd="/"):
         try:
@@ -146,8 +160,6 @@ class ComposeEngine(object):
                           "logs": (out + err) if rc == 0 else err})
         return found
 
-
-ENGINES = {"compose": ComposeEngine}
 
 
 def _read(path):

@@ -18,7 +18,7 @@ import os
 import subprocess
 import time
 
-from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ENGINES, ComposeEngine, EngineError
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ComposeEngine, EngineError, register_engine
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm.stack import PROJECT_LABEL, STACK_LABEL, StackError, stack_errors, stack_spec
 
@@ -51,6 +51,7 @@ def _age(current_state):
     return float("inf")
 
 
+@register_engine
 class SwarmEngine(ComposeEngine):
     name = "swarm"
 
@@ -289,5 +290,3 @@ class SwarmEngine(ComposeEngine):
                           "exit_code": None, "probe": "", "logs": (out + err) if rc == 0 else err})
         return found
 
-
-ENGINES["swarm"] = SwarmEngine
