@@ -161,7 +161,6 @@ class ComposeEngine(object):
         return found
 
 
-
 def _read(path):
     try:
         with open(path, "r") as handle:

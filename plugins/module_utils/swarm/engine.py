@@ -289,4 +289,3 @@ class SwarmEngine(ComposeEngine):
                           "health": "; ".join("%s %s %s" % (t.get("CurrentState"), t.get("Node"), t.get("Error", "")) for t in recent),
                           "exit_code": None, "probe": "", "logs": (out + err) if rc == 0 else err})
         return found
-
