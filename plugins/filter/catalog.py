@@ -9,11 +9,18 @@ errors under "platform_services is invalid:" for a rejected catalog, the single 
 A null network means the catalog's default network. gpus and gpu_fallback are the host's
 platform_gpus and platform_gpu_fallback: the filters that validate or render pass them on, so a
 GPU request is checked and rendered for the host it runs on; left out, the host is unknown.
+
+A run resolves the catalog once (catalog_resolve, the host fact platform_catalog); catalog_select
+reads that document without the catalog. The filters that still need the model (compose_specs,
+dev_secret_envs, ...) load it through one per-process memo keyed by their exact inputs, so a task
+that calls several of them validates the catalog once.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
+import json
 
 from ansible.errors import AnsibleFilterError
 
@@ -24,11 +31,41 @@ from ansible_collections.korczewski.platform.plugins.module_utils.compose.specs 
     unit_secret_paths,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import (
+    DEFAULT_NETWORK,
     UNSET,
     Catalog,
     CatalogError,
     env_file_text,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.resolve import resolve, select
+
+# Catalog.load per exact input: a catalog is read-only once loaded, so the same inputs give the
+# same catalog. A few entries: a run has one catalog (and a test several).
+_LOADED = collections.OrderedDict()
+_LOADED_MAX = 8
+
+
+def _key(*inputs):
+    return json.dumps([UNSET_KEY if value is UNSET else value for value in inputs], sort_keys=True, default=repr)
+
+
+UNSET_KEY = "<unset>"
+
+
+def _load(services, domain, network=DEFAULT_NETWORK, gpus=UNSET, gpu_fallback=None):
+    """Catalog.load, once per process for the same inputs."""
+    try:
+        key = _key(services, domain, network, gpus, gpu_fallback)
+    except (TypeError, ValueError):
+        return Catalog.load(services, domain, network, gpus, gpu_fallback)
+    if key in _LOADED:
+        _LOADED.move_to_end(key)
+        return _LOADED[key]
+    catalog = Catalog.load(services, domain, network, gpus, gpu_fallback)
+    _LOADED[key] = catalog
+    while len(_LOADED) > _LOADED_MAX:
+        _LOADED.popitem(last=False)
+    return catalog
 
 
 def _catalog_errors_as_filter_errors(func):
@@ -51,22 +88,43 @@ def catalog_warnings(services, domain, network=None, gpus=UNSET, gpu_fallback=No
     return Catalog.check(services, domain, network, gpus, gpu_fallback)[2]
 
 
+def catalog_resolve(services, domain, network=None, gpus=UNSET, gpu_fallback=None, state_dir=None):
+    """The catalog of one run as one document: errors, warnings and every unit with what plays read."""
+    catalog, errors, warnings = Catalog.check(services, domain, network, gpus, gpu_fallback)
+    if catalog is not None:
+        try:
+            return resolve(catalog, errors, warnings, state_dir=state_dir)
+        except CatalogError as exc:
+            errors = list(exc.errors) if getattr(exc, "errors", None) else [str(exc)]
+    return resolve(None, errors, warnings)
+
+
+def catalog_select(resolved, layer=None, environment=None, tags=None, reverse=False, service=None):
+    """Units of a catalog_resolve document, selected as catalog_units selects them."""
+    if not isinstance(resolved, dict) or "units" not in resolved:
+        raise AnsibleFilterError("catalog_select expects the document of korczewski.platform.catalog_resolve")
+    if not resolved.get("valid", True):
+        raise AnsibleFilterError("\n".join(["platform_services is invalid:"] + list(resolved.get("errors") or [])))
+    return select(resolved, layer=layer, environment=environment, tags=tags or None, reverse=reverse,
+                  service=service)
+
+
 @_catalog_errors_as_filter_errors
 def catalog_units(services, domain, layer=None, environment=None, tags=None, reverse=False):
     """Deployment units (service, environment) in vertical order."""
-    return Catalog.load(services, domain).units(layer=layer, environment=environment, tags=tags, reverse=reverse)
+    return _load(services, domain).units(layer=layer, environment=environment, tags=tags, reverse=reverse)
 
 
 @_catalog_errors_as_filter_errors
 def catalog_unit(services, domain, service, environment, network=None):
     """What a role needs to deploy one (service, environment); secrets appear only as vault paths."""
-    return Catalog.load(services, domain, network).unit(service, environment)
+    return _load(services, domain, network).unit(service, environment)
 
 
 @_catalog_errors_as_filter_errors
 def catalog_provider(services, domain, kind):
     """Name of the service that provides kind (proxy, database) to the others."""
-    svc = Catalog.load(services, domain).provider(kind)
+    svc = _load(services, domain).provider(kind)
     if svc is None:
         raise CatalogError(["no service of platform_services provides %s (set provides: %s on one "
                             "infrastructure service)" % (kind, kind)])
@@ -75,54 +133,58 @@ def catalog_provider(services, domain, kind):
 
 @_catalog_errors_as_filter_errors
 def identity_labels(services, domain, service, environment):
-    return Catalog.load(services, domain).identity_labels(service, environment)
+    return _load(services, domain).identity_labels(service, environment)
 
 
 @_catalog_errors_as_filter_errors
 def traefik_labels(services, domain, service, environment, container, network=None,
                    entrypoint="websecure", certresolver=None, middlewares=None):
-    return Catalog.load(services, domain, network).traefik_labels(
+    return _load(services, domain, network).traefik_labels(
         service, environment, container, entrypoint=entrypoint, certresolver=certresolver or None,
         middlewares=middlewares)
 
 
 @_catalog_errors_as_filter_errors
 def service_databases(services, domain, environment="production"):
-    return Catalog.load(services, domain).databases(environment)
+    return _load(services, domain).databases(environment)
 
 
 @_catalog_errors_as_filter_errors
 def database_settings(services, domain, service, environment, password=None, port=5432):
-    return Catalog.load(services, domain).database_settings(service, environment, password=password, port=port)
+    return _load(services, domain).database_settings(service, environment, password=password, port=port)
 
 
 @_catalog_errors_as_filter_errors
 def compose_project(services, domain, service, environment, network=None, traefik=None,
                     labels=None, env_file=None, gpus=UNSET, gpu_fallback=None):
-    return Catalog.load(services, domain, network, gpus, gpu_fallback).compose_project(
+    return _load(services, domain, network, gpus, gpu_fallback).compose_project(
         service, environment, extra_labels=labels, traefik=traefik, env_file=env_file)
 
 
 @_catalog_errors_as_filter_errors
 def secret_paths(services, domain, units, network=None):
     """Vault paths the units read; resolve them once with the platform_secret lookup."""
-    return unit_secret_paths(Catalog.load(services, domain, network), units)
+    return unit_secret_paths(_load(services, domain, network), units)
 
 
 @_catalog_errors_as_filter_errors
-def compose_specs(services, domain, units, secrets, project_root, network=None, traefik=None,
-                  state="present", wait_timeout=180, gpus=UNSET, gpu_fallback=None):
-    """compose_projects entries for the units that have containers, secrets from {path: value}."""
+def compose_specs(services, domain, units, secrets, project_root=None, network=None, traefik=None,
+                  state="present", wait_timeout=180, gpus=UNSET, gpu_fallback=None, extras=None):
+    """compose_projects entries for the units that have containers, secrets from {path: value};
+    extras: {project: a role's additions} (services, append, definition, files, entry keys)."""
     if not isinstance(secrets, dict):
         raise AnsibleFilterError("compose_specs expects secrets as a mapping of vault paths to values")
-    return unit_project_specs(Catalog.load(services, domain, network, gpus, gpu_fallback), units, secrets, project_root,
-                              traefik=traefik, state=state, wait_timeout=wait_timeout)
+    if extras is not None and not isinstance(extras, dict):
+        raise AnsibleFilterError("compose_specs expects extras as a mapping of project names to additions")
+    return unit_project_specs(_load(services, domain, network, gpus, gpu_fallback), units, secrets,
+                              project_root or None, traefik=traefik, state=state, wait_timeout=wait_timeout,
+                              extras=extras)
 
 
 @_catalog_errors_as_filter_errors
 def local_servers(services, domain, units, network=None):
     """The units' local dev servers (catalog entries), so one task runs them all."""
-    return unit_local_servers(Catalog.load(services, domain, network), units)
+    return unit_local_servers(_load(services, domain, network), units)
 
 
 @_catalog_errors_as_filter_errors
@@ -130,18 +192,18 @@ def dev_secret_envs(services, domain, units, secrets, network=None):
     """{server name: secret environment} for the units' dev servers, secrets from {path: value}."""
     if not isinstance(secrets, dict):
         raise AnsibleFilterError("dev_secret_envs expects secrets as a mapping of vault paths to values")
-    return unit_dev_secret_envs(Catalog.load(services, domain, network), units, secrets)
+    return unit_dev_secret_envs(_load(services, domain, network), units, secrets)
 
 
 @_catalog_errors_as_filter_errors
 def health_targets(services, domain, environment=None, service=None, https_port=443):
-    return Catalog.load(services, domain).health_targets(environment=environment, service=service,
+    return _load(services, domain).health_targets(environment=environment, service=service,
                                                          https_port=int(https_port))
 
 
 @_catalog_errors_as_filter_errors
 def platform_networks(services, domain, network=None):
-    return Catalog.load(services, domain, network).networks()
+    return _load(services, domain, network).networks()
 
 
 @_catalog_errors_as_filter_errors
@@ -155,6 +217,8 @@ class FilterModule(object):
     def filters(self):
         return {
             "catalog_errors": catalog_errors,
+            "catalog_resolve": catalog_resolve,
+            "catalog_select": catalog_select,
             "catalog_warnings": catalog_warnings,
             "catalog_units": catalog_units,
             "catalog_unit": catalog_unit,

@@ -64,7 +64,79 @@ CATALOG_FILTER_CALLS = {
 
 
 def test_every_filter_is_covered_here():
-    assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file"}
+    assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file",
+                                                        "catalog_resolve", "catalog_select"}
+
+
+# ---------------------------------------------------------------- the catalog of one run
+
+
+def test_catalog_resolve_is_every_unit_with_what_plays_read(base_services):
+    resolved = f("catalog_resolve")(base_services, DOMAIN, state_dir="/srv/state")
+    assert resolved["valid"] and resolved["errors"] == []
+    assert resolved["warnings"] == f("catalog_warnings")(base_services, DOMAIN)
+    assert resolved["environments"] == ["production", "development"]
+    assert resolved["layers"] == ["infrastructure", "applications", "ai_ml", "control"]
+    assert resolved["secrets_mode"] == "0600"
+    pairs = [(u["service"], u["environment"]) for u in resolved["units"]]
+    assert pairs == [(u["service"], u["environment"]) for u in f("catalog_units")(base_services, DOMAIN)]
+    auth = next(u for u in resolved["units"] if (u["service"], u["environment"]) == ("auth", "production"))
+    unit = f("catalog_unit")(base_services, DOMAIN, "auth", "production")
+    assert dict((k, auth[k]) for k in unit) == unit
+    assert auth["order"] == 1 and auth["stop_order"] == 2
+    assert auth["project_dir"] == "/srv/state/projects/auth-production"
+    assert auth["identity_labels"] == f("identity_labels")(base_services, DOMAIN, "auth", "production")
+    assert auth["secret_paths"] == f("secret_paths")(base_services, DOMAIN, [auth])
+    proxy = resolved["providers"]["proxy"]
+    assert [u["project_dir"] for u in resolved["units"] if u["service"] == proxy] == ["/srv/state/" + proxy]
+
+
+def test_catalog_resolve_reports_errors_instead_of_failing(broken):
+    resolved = f("catalog_resolve")(broken, DOMAIN)
+    assert not resolved["valid"] and sorted(resolved["errors"]) == BROKEN_ERRORS and resolved["units"] == []
+    with pytest.raises(AnsibleFilterError) as raised:
+        f("catalog_select")(resolved)
+    assert str(raised.value).startswith("platform_services is invalid:")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"layer": ["applications", "ai_ml", "control"]}, {"environment": "development"},
+    {"tags": ["auth", "ai_ml"]}, {"tags": ["shared_postgres"], "reverse": True}, {"tags": []},
+])
+def test_catalog_select_selects_as_catalog_units_does(base_services, kwargs):
+    resolved = f("catalog_resolve")(base_services, DOMAIN)
+    selected = f("catalog_select")(resolved, **kwargs)
+    expected = f("catalog_units")(base_services, DOMAIN, **dict(kwargs, tags=kwargs.get("tags") or None))
+    assert [(u["service"], u["environment"]) for u in selected["units"]] == [
+        (u["service"], u["environment"]) for u in expected]
+    assert selected["local_servers"] == f("local_servers")(base_services, DOMAIN, expected)
+    assert selected["secret_paths"] == f("secret_paths")(base_services, DOMAIN, expected)
+
+
+def test_compose_specs_takes_resolved_units_and_extras(base_services):
+    resolved = f("catalog_resolve")(base_services, DOMAIN, state_dir="/srv/state")
+    units = f("catalog_select")(resolved, layer="applications", environment="production")["units"]
+    secrets = dict((path, "pw") for path in f("catalog_select")(resolved, layer="applications")["secret_paths"])
+    pairs = [dict(service=u["service"], environment=u["environment"]) for u in units]
+    by_pairs = f("compose_specs")(base_services, DOMAIN, pairs, secrets, "/srv/state/projects")
+    assert f("compose_specs")(base_services, DOMAIN, units, secrets) == by_pairs
+    auth = units[0]
+    service = auth["container_specs"][0]["service"]
+    (spec,) = f("compose_specs")(base_services, DOMAIN, [auth], secrets, extras={auth["project"]: {
+        "services": {service: {"read_only": True, "environment": {"EXTRA": "1"}}},
+        "append": {service: {"volumes": ["./x:/x:ro"]}},
+        "definition": {"secrets": {"pw": {"file": "./pw"}}},
+        "files": [{"path": "secrets.env", "state": "absent"}, {"path": "x", "content": "x\n"}],
+        "wait_timeout": 7, "compose_file": "compose.yaml"}})
+    base = by_pairs[0]
+    app = spec["definition"]["services"][service]
+    # The catalog's keys keep their places; additions come last.
+    assert app["read_only"] is True and list(app)[:-2] == list(base["definition"]["services"][service])
+    assert app["environment"] == dict(base["definition"]["services"][service]["environment"], EXTRA="1")
+    assert app["volumes"] == ["./x:/x:ro"]
+    assert list(spec["definition"]) == list(base["definition"]) + ["secrets"]
+    assert [x["path"] for x in spec["files"]] == ["secrets.env", "x"] and spec["files"][0]["state"] == "absent"
+    assert spec["wait_timeout"] == 7 and spec["compose_file"] == "compose.yaml"
 
 
 # ---------------------------------------------------------------- validation filters
