@@ -19,6 +19,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model 
     PROVIDES,
     RESERVED_DATABASES,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.rules_providers import PROVIDER_RULES
 
 # ================================================================ one container
 
@@ -343,7 +344,7 @@ def _volumes_stay_in_their_environment(chk, catalog):
 
 CATALOG_RULES = (_host_ports_are_unique, _production_is_reached_through_traefik, _container_names_are_unique,
                  _databases_and_owners_are_unique, _providers_are_shared, _database_servers_match_environments,
-                 _volumes_stay_in_their_environment)
+                 _volumes_stay_in_their_environment) + PROVIDER_RULES
 
 
 def check_host(chk, catalog):
