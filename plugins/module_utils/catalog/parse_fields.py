@@ -1,0 +1,195 @@
+# Copyright (c) 2026, korczewski.platform developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The shapes of the catalog's fields: the error collector (:class:`Checker`) that parsing
+hands to every rule, and the checks of one value each (strings, ports, durations, environment
+values, secret variables, health paths and conditions), every error named by its path.
+
+Part of reading the catalog (catalog/parse.py); private to korczewski.platform (see
+catalog/catalog.py); standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import ENV_NAME_RE, env_value
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SecretVar
+from ansible_collections.korczewski.platform.plugins.module_utils.health.conditions import parse_conditions
+
+SECRET_ENV_KEYS = ("name", "secret", "format")
+# The placeholders of a secret_env format: the value as is, or percent-encoded for a URL.
+SECRET_PLACEHOLDERS = ("{secret}", "{secret|urlencode}")
+# Go durations, as Compose and Docker read them: 90s, 1m30s, 10m, 1h.
+DURATION_RE = re.compile(r"^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|ns))+$")
+DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
+DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 0.000001, "ns": 0.000000001}
+
+
+def typename(value):
+    if value is None:
+        return "null"
+    if value == "":
+        return "an empty string"
+    # isinstance, not type(): Ansible hands over subclasses such as _AnsibleLazyTemplateDict.
+    for kind, name in ((bool, "boolean"), (dict, "mapping"), (list, "list"), (str, "string"), (int, "integer"),
+                       (float, "number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+class Checker(object):
+    """Collects errors with their paths while the raw data is parsed."""
+
+    def __init__(self):
+        self.errors = []
+        self.warnings = []
+
+    def error(self, path, message):
+        self.errors.append("%s: %s" % (path, message))
+
+    def warn(self, path, message):
+        self.warnings.append("%s: %s" % (path, message))
+
+    def mapping(self, value, path, allowed=None):
+        if not isinstance(value, dict):
+            self.error(path, "must be a mapping, got %s" % typename(value))
+            return None
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    self.error("%s.%s" % (path, key), "unknown key '%s' (expected one of: %s)"
+                               % (key, ", ".join(allowed)))
+        return value
+
+    def seq(self, value, path):
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(path, "must be a list, got %s" % typename(value))
+            return []
+        return value
+
+    def string(self, value, path, required=False, pattern=None, what=None):
+        if value is None:
+            if required:
+                self.error(path, "is required")
+            return None
+        if not isinstance(value, str) or not value:
+            self.error(path, "must be a non-empty string, got %s" % typename(value))
+            return None
+        if pattern is not None and not pattern.match(value):
+            self.error(path, "'%s' is not a valid %s" % (value, what))
+            return None
+        return value
+
+    def choice(self, value, path, choices, what):
+        if value is None:
+            self.error(path, "is required")
+            return None
+        if value not in choices:
+            self.error(path, "unknown %s '%s' (expected one of: %s)" % (what, value, ", ".join(choices)))
+            return None
+        return value
+
+    def port(self, value, path):
+        # Inventory templating may hand over "5500" where YAML said 5500.
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(path, "port must be an integer, got %s" % typename(value))
+            return None
+        if not 1 <= value <= 65535:
+            self.error(path, "port %d is out of range 1..65535" % value)
+            return None
+        return value
+
+    def boolean(self, value, path, default=False):
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(path, "must be true or false, got %s" % typename(value))
+            return default
+        return value
+
+    def env(self, value, path):
+        result = {}
+        if value is None:
+            return result
+        if self.mapping(value, path) is None:
+            return result
+        for key, val in value.items():
+            if not isinstance(key, str) or not ENV_NAME_RE.match(key):
+                self.error("%s.%s" % (path, key), "'%s' is not a valid environment variable name" % key)
+                continue
+            # A null would silently become an empty string: in the catalog it is a mistake.
+            if isinstance(val, (dict, list)) or val is None:
+                self.error("%s.%s" % (path, key), "must be a string, number or boolean, got %s" % typename(val))
+                continue
+            result[key] = env_value(val)
+        return result
+
+    def secret_vars(self, value, path):
+        """secret_env: NAME (the secret <service>/NAME) or {name, secret, format} (another
+        variable name for a secret, or the secret embedded in a text such as a URL)."""
+        result = []
+        for i, item in enumerate(self.seq(value, path)):
+            ipath = "%s[%d]" % (path, i)
+            if not isinstance(item, dict):
+                name = self.string(item, ipath, pattern=ENV_NAME_RE, what="environment variable name")
+                if name:
+                    result.append(SecretVar(name))
+                continue
+            self.mapping(item, ipath, SECRET_ENV_KEYS)
+            name = self.string(item.get("name"), ipath + ".name", required=True, pattern=ENV_NAME_RE,
+                               what="environment variable name")
+            secret = self.string(item.get("secret"), ipath + ".secret", pattern=ENV_NAME_RE, what="secret name")
+            fmt = self.string(item.get("format"), ipath + ".format")
+            if fmt is not None and not any(p in fmt for p in SECRET_PLACEHOLDERS):
+                self.error(ipath + ".format", "must contain %s where the secret goes" % " or ".join(SECRET_PLACEHOLDERS))
+                fmt = None
+            if name and (item.get("secret") is None or secret) and (item.get("format") is None or fmt):
+                result.append(SecretVar(name, secret, fmt))
+        return result
+
+    def duration(self, value, path):
+        """A Compose duration ("90s", "1m30s"); an integer is seconds."""
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return "%ds" % value
+        if isinstance(value, str) and DURATION_RE.match(value):
+            return value
+        self.error(path, "must be a duration such as 90s, 5m or 1m30s (or whole seconds), got %r" % (value,))
+        return None
+
+    def health_path(self, value, path):
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            self.mapping(value, path, ("path", "conditions"))
+            value = value.get("path")
+            path += ".path"
+        if not isinstance(value, str) or not value.startswith("/"):
+            self.error(path, "health path must be a string starting with '/', got %r" % (value,))
+            return None
+        return value
+
+
+def health_conditions(chk, value, path):
+    """Extra conditions a service adds to its health probe (``health: {path, conditions}``), in
+    korczewski.platform.service_health's grammar, checked here so a typo fails validation."""
+    if not isinstance(value, dict) or value.get("conditions") is None:
+        return []
+    path += ".conditions"
+    texts = [text for i, text in enumerate(chk.seq(value.get("conditions"), path))
+             if chk.string(text, "%s[%d]" % (path, i))]
+    dummy, errors = parse_conditions(texts)
+    for error in errors:
+        chk.error(path, error)
+    return texts if not errors else []
+
+
+def duration_seconds(value):
+    """Seconds of a Compose duration string (as validated above)."""
+    return sum(float(n) * DURATION_UNITS[u] for n, u in DURATION_PART_RE.findall(value or ""))
+
