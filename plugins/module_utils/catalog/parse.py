@@ -130,4 +130,3 @@ def parse_environment(chk, service, name, raw, path):
         for cont in env.containers:
             cont.route = None
     return env
-

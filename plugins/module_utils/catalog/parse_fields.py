@@ -192,4 +192,3 @@ def health_conditions(chk, value, path):
 def duration_seconds(value):
     """Seconds of a Compose duration string (as validated above)."""
     return sum(float(n) * DURATION_UNITS[u] for n, u in DURATION_PART_RE.findall(value or ""))
-
