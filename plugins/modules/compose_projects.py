@@ -21,8 +21,7 @@ description:
     declared (missing, stopped, unhealthy, orphaned).
   - Projects run concurrently with at most O(workers) at once. A project starts after every
     project of a lower O(projects[].order) and every project it O(projects[].depends_on) has
-    finished. A project whose explicit dependency failed is skipped; every other project still
-    finishes, and then the module fails naming the projects that failed.
+    finished. A project whose explicit dependency failed is skipped (see the list mode note).
   - A project that does not become healthy fails with a report naming each container that is not
     healthy, its state and health, the output of its last health probe and its last log lines,
     with secret-looking values and the values of secret files masked.
@@ -35,28 +34,27 @@ description:
 author:
   - korczewski.platform developers (@korczewski)
 
+extends_documentation_fragment:
+  - korczewski.platform.attributes
+  - korczewski.platform.docker_cli
+  - korczewski.platform.list_mode
+
 requirements:
   - Docker with the Compose v2 plugin (C(docker compose)) on the managed host, or for
     O(engine=swarm) a Docker engine that is a swarm manager.
 
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - Nothing is written below a project directory and no compose command that changes anything
         runs. The new files are staged in a temporary directory, validated there, and
         C(docker compose --dry-run up) of the new files says what would change (RV(projects[].actions)).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - One before/after entry per changed file. Secret files show variable names only, each value
         as C(<hidden>) or C(<hidden, changed>).
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 
 options:
   projects:
@@ -183,10 +181,6 @@ options:
     description: Log lines of each failing container in the failure report.
     type: int
     default: 30
-  docker_cli:
-    description: The C(docker) executable.
-    type: str
-    default: docker
 
 seealso:
   - name: docker compose up

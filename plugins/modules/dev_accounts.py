@@ -11,6 +11,8 @@ short_description: Find the account that runs each local dev server, refuse root
 version_added: 0.1.0
 author:
   - korczewski.platform developers (@korczewski)
+extends_documentation_fragment:
+  - korczewski.platform.attributes
 description:
   - Development servers never run as root. Each server in O(servers) runs as O(user) when it is
     set, otherwise as the owner of its source directory (the directory a link points to).
@@ -26,14 +28,8 @@ description:
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-  platform:
-    support: full
-    platforms: posix
-    description: Target OS/families that can be operated against.
 options:
   servers:
     description: The local dev servers, as the catalog lists them.

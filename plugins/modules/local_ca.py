@@ -11,6 +11,8 @@ short_description: Keep a local CA and a wildcard certificate signed by it, in o
 version_added: 0.1.0
 author:
   - korczewski.platform developers (@korczewski)
+extends_documentation_fragment:
+  - korczewski.platform.attributes
 description:
   - Keeps an ECDSA (P-384) certificate authority and an ECDSA (P-256) server certificate for
     O(domain) and C(*.<domain>) signed by it, for a proxy that terminates TLS where no public CA can
@@ -24,14 +26,8 @@ description:
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-  platform:
-    support: full
-    platforms: posix
-    description: Target OS/families that can be operated against.
 options:
   ca_key:
     description: Path of the CA's private key.

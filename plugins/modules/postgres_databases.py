@@ -11,6 +11,10 @@ short_description: Converge a database server's application databases, owner rol
 version_added: 0.1.0
 author:
   - korczewski.platform developers (@korczewski)
+extends_documentation_fragment:
+  - korczewski.platform.attributes
+  - korczewski.platform.docker_cli
+  - korczewski.platform.list_mode
 description:
   - Reads what the PostgreSQL server in O(container) holds for the wanted databases with one
     read-only query, logs in over TCP (SCRAM, as applications do) as each owner and as the
@@ -22,20 +26,13 @@ description:
     line; the statements that set them are kept out of the server log.
   - Runs psql inside the container as the C(postgres) OS user through C(docker exec), so the
     server needs no published port.
-  - O(servers) converges several servers in one call, concurrently; a server that fails does not
-    stop the others, and the module then fails naming each.
+  - O(servers) converges several servers in one call, concurrently (see the list mode note).
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
     details: The state query and the login checks run in check mode too; they change nothing.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-  platform:
-    support: full
-    platforms: posix
-    description: Target OS/families that can be operated against.
 options:
   container:
     description:
@@ -114,10 +111,6 @@ options:
     description: Revoke C(CONNECT) on C(postgres) and C(template1) from C(PUBLIC).
     type: bool
     default: false
-  docker_cli:
-    description: The C(docker) executable.
-    type: str
-    default: docker
 seealso:
   - module: korczewski.platform.compose_projects
 """

@@ -30,22 +30,8 @@ author:
 
 extends_documentation_fragment:
   - korczewski.platform.discovery
-
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - This action does not modify state.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: N/A
-    details:
-      - This action does not modify state.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
+  - korczewski.platform.attributes
+  - korczewski.platform.attributes.INFO_MODULE
 
 seealso:
   - module: korczewski.platform.single_environment

@@ -77,22 +77,19 @@ description:
 author:
   - korczewski.platform developers (@korczewski)
 
+extends_documentation_fragment:
+  - korczewski.platform.attributes
+
 requirements:
   - For V(container) endpoints, read access to the Docker socket (O(docker_socket)).
 
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - Probes only read, so they run in check mode too and report real results.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 
 options:
   endpoints:

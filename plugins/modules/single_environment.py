@@ -43,6 +43,7 @@ author:
   - korczewski.platform developers (@korczewski)
 
 extends_documentation_fragment:
+  - korczewski.platform.attributes
   - korczewski.platform.discovery
 
 options:
@@ -79,17 +80,11 @@ options:
 
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - With O(mode=enforce), check mode reports what would be stopped in RV(stopped) and stops nothing.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 
 seealso:
   - module: korczewski.platform.service_environment_info
