@@ -10,8 +10,11 @@ the collection needs: compose projects, identity and Traefik labels, databases, 
 This module is the catalog's one entry point; the work is done in
 
 - ``catalog/model.py``  vocabulary, data classes, names derived from one object, lookups;
-- ``catalog/parse.py``  raw data to model, every field's shape, errors named by path;
-- ``catalog/rules.py``  the rules, one function each, within and across services;
+- ``catalog/methods.py`` deployment methods: what each needs, runs and owns;
+- ``catalog/parse.py``  raw data to model (``parse_fields.py``: the error collector and field
+  shapes, ``parse_containers.py``: containers and local servers), errors named by path;
+- ``catalog/rules.py``  the rules, one function each, within and across services
+  (``rules_providers.py``: the shape of the proxy and the database server);
 - ``catalog/derive.py`` labels, databases, health targets, compose projects, units;
 - ``catalog/dotenv.py``  environment values and env files.
 
