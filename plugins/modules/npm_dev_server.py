@@ -364,65 +364,40 @@ servers:
   sample: [{"name": "auth-development", "changed": false, "failed": false, "state": "started", "pid": 48213}]
 """
 
-import hashlib
-import hmac
-import json
 import os
 import re
-import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 
-from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import (
-    atomic_write,
-    boot_id,
-    connect_addresses,
-    describe_holder,
-    port_holders,
-    proc_available,
-    read_pid_file,
-    read_stat,
-    remove_file,
-    session_members,
-    spawn_detached,
-    tail,
-    tcp_answers,
-    terminate_session,
-)
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import env_value
 from ansible_collections.korczewski.platform.plugins.module_utils.common.each_result import exit_each
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not Linux
-    fcntl = None
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver import npm
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.batch import run_one
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.judge import ORPHANED, RUNNING, judge_files
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.ports import (
+    describe_holder,
+    foreign_port_message,
+    port_status,
+    wait_ready,
+)
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.proc import boot_id, proc_available, read_stat
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import spawn_detached, tail
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.record import (
+    Paths,
+    atomic_write,
+    lock,
+    remove_state,
+    write_state,
+)
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.stop import terminate_session
 
 
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$')
-LOCK_FILES = ('npm-shrinkwrap.json', 'package-lock.json')
-INSTALL_OPTS = ['--no-audit', '--no-fund']
 LOG_TAIL_LINES = 20
-RECORD_VERSION = 1
-POLL_INTERVAL = 0.2
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(65536), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load_json(path):
-    try:
-        with open(path, 'rb') as f:
-            data = json.loads(f.read().decode('utf-8'))
-    except (IOError, OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+# The judgement's words, as this module has always reported them.
+STATUS = {RUNNING: 'started', ORPHANED: 'orphaned'}
 
 
 class DevServer(object):
@@ -441,28 +416,13 @@ class DevServer(object):
         self.state_dir = os.path.abspath(params['state_dir'])
         self.npm = None
         self.user_env = {}
-
-        base = os.path.join(self.state_dir, self.name)
-        self.pid_path = base + '.pid'
-        self.log_path = base + '.log'
-        self.record_path = base + '.state.json'
-        self.install_path = base + '.install.json'
-        self.lock_path = base + '.lock'
+        self.paths = Paths(os.path.join(self.state_dir, self.name))
+        self.log_path = self.paths.log
         self._lock_fd = None
-
         self.reasons = []
-        self.result = dict(
-            changed=False,
-            pid=None,
-            port=self.port,
-            log_path=self.log_path,
-            pid_path=self.pid_path,
-            state_path=self.record_path,
-            state='stopped',
-            reasons=self.reasons,
-            install=dict(ran=False, cmd=None, reason=None),
-            stale_pid_removed=False,
-        )
+        self.result = dict(changed=False, pid=None, port=self.port, log_path=self.paths.log, pid_path=self.paths.pid,
+                           state_path=self.paths.record, state='stopped', reasons=self.reasons,
+                           install=dict(ran=False, cmd=None, reason=None), stale_pid_removed=False)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -476,11 +436,7 @@ class DevServer(object):
         if self.module.check_mode or self._lock_fd is not None:
             return
         try:
-            if not os.path.isdir(self.state_dir):
-                os.makedirs(self.state_dir, 0o700)
-            self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            if fcntl is not None:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            self._lock_fd = lock(self.paths, self.state_dir)
         except OSError as exc:
             self.fail('Cannot use state_dir %s: %s' % (self.state_dir, to_native(exc)))
 
@@ -494,95 +450,36 @@ class DevServer(object):
             self.fail('wait_timeout and stop_timeout must not be negative')
         if self.port is not None and not 0 < self.port < 65536:
             self.fail('port must be between 1 and 65535, got %d' % self.port)
-        env = {}
         merged = dict(self.module.params['env'] or {})
         merged.update(self.module.params['secret_env'] or {})
-        for key, value in merged.items():
-            key = to_text(key)
-            if not key or '=' in key or '\0' in key:
-                self.fail('env key %r is not a valid environment variable name' % key)
-            env[key] = env_value(value)
-        if self.port is not None:
-            if 'PORT' in env and env['PORT'] != str(self.port):
-                self.fail('env.PORT (%s) conflicts with port (%d); leave PORT out of env'
-                          % (env['PORT'], self.port))
-            env['PORT'] = str(self.port)
-        self.user_env = env
+        try:
+            self.user_env = env = npm.server_env(dict((to_text(k), env_value(v)) for k, v in merged.items()), self.port)
+        except ValueError as exc:
+            self.fail(to_native(exc))
+        self.settings = npm.Settings(self.script, self.port, self.source, env)
 
     def validate_source(self):
-        manifest = os.path.join(self.source, 'package.json')
-        if not os.path.isdir(self.source):
-            self.fail('source %s is not a directory' % self.source)
         try:
-            with open(manifest, 'rb') as f:
-                self.manifest = json.loads(f.read().decode('utf-8'))
-        except (IOError, OSError) as exc:
-            self.fail('Cannot read %s: %s' % (manifest, to_native(exc)))
+            self.manifest, self.manifest_sha256 = npm.read_manifest(self.source, self.script)
         except ValueError as exc:
-            self.fail('%s is not valid JSON: %s' % (manifest, to_native(exc)))
-        scripts = self.manifest.get('scripts') if isinstance(self.manifest, dict) else None
-        if not isinstance(scripts, dict) or self.script not in scripts:
-            available = ', '.join(sorted(scripts)) if isinstance(scripts, dict) and scripts else 'none'
-            self.fail('package.json in %s has no script %r (available: %s)'
-                      % (self.source, self.script, available))
-        self.manifest_sha256 = sha256_file(manifest)
-
-        npm = self.module.params['npm_executable']
-        if npm:
-            if not (os.path.isfile(npm) and os.access(npm, os.X_OK)):
-                self.fail('npm_executable %s is not an executable file' % npm)
-            self.npm = npm
+            self.fail(to_native(exc))
+        executable = self.module.params['npm_executable']
+        if executable:
+            if not (os.path.isfile(executable) and os.access(executable, os.X_OK)):
+                self.fail('npm_executable %s is not an executable file' % executable)
+            self.npm = executable
         else:
             self.npm = self.module.get_bin_path('npm', required=True)
 
-    def child_environ(self):
-        environ = dict(os.environ)
-        if self.module.params['npm_executable']:
-            npm_dir = os.path.dirname(os.path.abspath(self.npm))
-            environ['PATH'] = os.pathsep.join([npm_dir, environ.get('PATH', os.defpath)])
-        environ.update(self.user_env)
-        return environ
+    def child_environ_update(self):
+        return npm.environ_update(self.user_env, self.npm if self.module.params['npm_executable'] else None)
 
-    # -- lock file / install ----------------------------------------------------------------
-
-    def find_lock(self):
-        for name in LOCK_FILES:
-            path = os.path.join(self.source, name)
-            if os.path.isfile(path):
-                return path, sha256_file(path)
-        return None, None
-
-    def node_modules_expected(self, lock_path):
-        if lock_path:
-            lock = load_json(lock_path) or {}
-            packages = lock.get('packages')
-            if isinstance(packages, dict):
-                return any(key.startswith('node_modules/') for key in packages)
-            return bool(lock.get('dependencies'))
-        for field in ('dependencies', 'devDependencies', 'optionalDependencies'):
-            if isinstance(self.manifest, dict) and self.manifest.get(field):
-                return True
-        return False
+    # -- install ----------------------------------------------------------------------------
 
     def install_plan(self):
         """(command, reason) of the install to run before starting, or (None, None)."""
-        if self.install_mode == 'never':
-            return None, None
-        lock_path, lock_sha = self.find_lock()
-        cmd = [self.npm, 'ci' if lock_path else 'install'] + INSTALL_OPTS
-        if self.install_mode == 'always':
-            return cmd, 'install=always'
-        if self.node_modules_expected(lock_path) and not os.path.isdir(os.path.join(self.source, 'node_modules')):
-            return cmd, 'node_modules is missing'
-        record = load_json(self.install_path)
-        if record is None or record.get('source') != self.source:
-            return cmd, 'no install recorded for %s' % self.source
-        if lock_path:
-            if record.get('lock_sha256') != lock_sha:
-                return cmd, 'lock file %s changed since the last install' % os.path.basename(lock_path)
-        elif record.get('manifest_sha256') != self.manifest_sha256:
-            return cmd, 'package.json changed since the last install (no lock file)'
-        return None, None
+        return npm.install_plan(self.install_mode, self.npm, self.source, self.manifest, self.manifest_sha256,
+                                self.paths.install)
 
     def run_install(self, cmd, reason):
         rc, out, err = self.module.run_command(
@@ -591,91 +488,19 @@ class DevServer(object):
             self.fail('npm %s failed with rc %d (%s)' % (cmd[1], rc, reason),
                       rc=rc, stdout_lines=out.splitlines()[-LOG_TAIL_LINES:],
                       stderr_lines=err.splitlines()[-LOG_TAIL_LINES:])
-        lock_path, lock_sha = self.find_lock()
-        atomic_write(self.install_path, json.dumps(dict(
-            source=self.source,
-            lock_file=os.path.basename(lock_path) if lock_path else None,
-            lock_sha256=lock_sha,
-            manifest_sha256=sha256_file(os.path.join(self.source, 'package.json')),
-            command=cmd[1],
-            installed_at=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-        ), indent=2, sort_keys=True) + '\n')
-
-    def child_environ_update(self):
-        update = dict(self.user_env)
-        if self.module.params['npm_executable']:
-            npm_dir = os.path.dirname(os.path.abspath(self.npm))
-            update['PATH'] = os.pathsep.join([npm_dir, os.environ.get('PATH', os.defpath)])
-        return update
-
-    # -- settings / fingerprint -------------------------------------------------------------
-
-    def settings_view(self, lock_sha, salt):
-        """Settings without secrets: env values become salted digests."""
-        env = {}
-        for key, value in sorted(self.user_env.items()):
-            if key == 'PORT':
-                continue
-            mac = hmac.new(salt.encode('ascii'), ('%s=%s' % (key, value)).encode('utf-8'), hashlib.sha256)
-            env[key] = 'sha256:' + mac.hexdigest()[:16]
-        return dict(script=self.script, port=self.port, source=self.source, env=env, lock_sha256=lock_sha)
-
-    def fingerprint(self, lock_sha, salt):
-        canonical = json.dumps(dict(script=self.script, port=self.port, source=self.source,
-                                    env=self.user_env, lock_sha256=lock_sha), sort_keys=True)
-        return hmac.new(salt.encode('ascii'), canonical.encode('utf-8'), hashlib.sha256).hexdigest()
-
-    def describe_difference(self, old, new):
-        reasons = []
-        for key in ('script', 'port', 'source'):
-            if old.get(key) != new.get(key):
-                reasons.append('%s changed (%s -> %s)' % (key, old.get(key), new.get(key)))
-        old_env = old.get('env') or {}
-        new_env = new.get('env') or {}
-        keys = sorted(k for k in set(old_env) | set(new_env) if old_env.get(k) != new_env.get(k))
-        if keys:
-            reasons.append('env changed (%s)' % ', '.join(keys))
-        if old.get('lock_sha256') != new.get('lock_sha256'):
-            reasons.append('lock file changed')
-        return reasons or ['settings changed']
+        atomic_write(self.paths.install, npm.install_record(self.source, cmd))
 
     # -- current state ----------------------------------------------------------------------
 
     def inspect(self):
-        """What runs now: dict(status=started|orphaned|stopped, pid, record, stale=str|None)."""
-        current = dict(status='stopped', pid=None, record=None, stale=None)
-        record = load_json(self.record_path)
-        pid_in_file = read_pid_file(self.pid_path)
-        if record is None or not isinstance(record.get('pid'), int):
-            if pid_in_file is not None:
-                current['stale'] = 'pid file without a settings record (pid not verified, left alone)'
-            elif os.path.exists(self.record_path):
-                current['stale'] = 'unreadable settings record'
-            return current
-        pid = record['pid']
-        current['record'] = record
-        recorded_boot = record.get('boot_id')
-        if recorded_boot and boot_id() and recorded_boot != boot_id():
-            current['stale'] = 'pid %d was recorded before the last reboot' % pid
-            return current
-        stat = read_stat(pid)
-        if stat is not None and stat['state'] not in ('Z', 'X', 'x'):
-            if stat['start_time'] == record.get('start_time'):
-                current.update(status='started', pid=pid)
-            else:
-                current['stale'] = 'pid %d now belongs to another program (%s)' % (pid, stat['comm'])
-            return current
-        # The leader is gone (or a zombie). Its session id cannot be reused while members live.
-        if session_members(pid):
-            current.update(status='orphaned', pid=pid)
-        else:
-            current['stale'] = 'pid %d is gone' % pid
-        return current
+        """What runs now: dict(status=started|orphaned|stopped, pid, record, stale=str|None),
+        from the one judgement of a dev server's files (devserver.judge)."""
+        verdict = judge_files(self.paths)
+        return dict(status=STATUS.get(verdict['status'], 'stopped'), pid=verdict['pid'], record=verdict['record'],
+                    stale=verdict['stale'])
 
     def clean_files(self):
-        removed = remove_file(self.pid_path)
-        removed = remove_file(self.record_path) or removed
-        return removed
+        return remove_state(self.paths)
 
     def stop(self, pid, child=None):
         outcome = terminate_session(pid, timeout=self.stop_timeout, child=child)
@@ -684,47 +509,6 @@ class DevServer(object):
                       % (pid, ', '.join(str(p) for p in outcome['remaining'])))
         self.clean_files()
         return outcome
-
-    # -- ports ------------------------------------------------------------------------------
-
-    def port_status(self, own_sid, fallback_connect=False):
-        """('ready'|'foreign'|'waiting', holders not belonging to session own_sid)."""
-        holders = port_holders(self.port)
-        ours = [h for h in holders if own_sid is not None and h['pid'] is not None and h['session'] == own_sid]
-        foreign = [h for h in holders if h not in ours]
-        if ours and tcp_answers(self.port, connect_addresses(ours)):
-            return 'ready', foreign
-        if foreign:
-            return 'foreign', foreign
-        if not holders and fallback_connect and tcp_answers(self.port):
-            return 'foreign', [dict(pid=None, cmdline='', session=None, address='127.0.0.1')]
-        return 'waiting', []
-
-    def foreign_port_message(self, holders):
-        names = ', '.join(describe_holder(h) for h in holders)
-        return ('Port %d is in use by %s, which npm_dev_server does not manage for %r; refusing to start'
-                % (self.port, names, self.name))
-
-    def wait_ready(self, pid, timeout, child=None):
-        """Wait for our session to answer on the port: ('ready'|'died'|'foreign'|'timeout', info)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if child is not None:
-                rc = child.poll()
-                if rc is not None:
-                    return 'died', rc
-            else:
-                stat = read_stat(pid)
-                if stat is None or stat['state'] in ('Z', 'X', 'x'):
-                    return 'died', None
-            status, foreign = self.port_status(pid)
-            if status == 'ready':
-                return 'ready', None
-            if status == 'foreign':
-                return 'foreign', foreign
-            if time.monotonic() >= deadline:
-                return 'timeout', None
-            time.sleep(POLL_INTERVAL)
 
     # -- start ------------------------------------------------------------------------------
 
@@ -735,48 +519,28 @@ class DevServer(object):
         log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             os.write(log_fd, ('=== npm_dev_server %s: %s in %s, port %s, at %s ===\n' % (
-                self.name, ' '.join(cmd), self.source, self.port,
-                time.strftime('%Y-%m-%dT%H:%M:%S%z'))).encode('utf-8'))
-            child = spawn_detached(cmd, self.source, self.child_environ(), log_fd)
+                self.name, ' '.join(cmd), self.source, self.port, npm.now())).encode('utf-8'))
+            child = spawn_detached(cmd, self.source, dict(os.environ, **self.child_environ_update()), log_fd)
         except OSError as exc:
             self.fail('Cannot start %s: %s' % (' '.join(cmd), to_native(exc)))
         finally:
             os.close(log_fd)
 
         stat = read_stat(child.pid)
-        record = dict(
-            version=RECORD_VERSION,
-            name=self.name,
-            pid=child.pid,
-            start_time=stat['start_time'] if stat else None,
-            boot_id=boot_id(),
-            cmd=cmd,
-            started_at=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-            log_path=self.log_path,
-            salt=salt,
-            fingerprint=self.fingerprint(lock_sha, salt),
-            settings=self.settings_view(lock_sha, salt),
-        )
-        atomic_write(self.record_path, json.dumps(record, indent=2, sort_keys=True) + '\n')
-        atomic_write(self.pid_path, '%d\n' % child.pid, mode=0o644)
+        write_state(self.paths, self.settings.record(
+            self.name, child.pid, stat['start_time'] if stat else None, boot_id(), cmd, self.log_path, lock_sha, salt))
         self.result.update(pid=child.pid, cmd=cmd, state='started')
 
         if self.wait_timeout == 0:
             return
-        outcome, info = self.wait_ready(child.pid, self.wait_timeout, child=child)
+        outcome, info = wait_ready(child.pid, self.port, self.wait_timeout, child=child)
         if outcome == 'ready':
             return
         self.stop(child.pid, child=child)
         self.result.update(pid=None, state='stopped')
         log_tail = tail(self.log_path, LOG_TAIL_LINES)
-        if outcome == 'died':
-            msg = '%s exited with rc %s before port %d answered' % (' '.join(cmd[1:]), info, self.port)
-        elif outcome == 'foreign':
-            msg = ('While %s was starting, port %d was taken by %s; stopped it again'
-                   % (' '.join(cmd[1:]), self.port, ', '.join(describe_holder(h) for h in info)))
-        else:
-            msg = ('%s did not answer on port %d within %d seconds; stopped it again'
-                   % (' '.join(cmd[1:]), self.port, self.wait_timeout))
+        msg = npm.start_failure(outcome, info, cmd, self.port, self.wait_timeout,
+                                ', '.join(describe_holder(h) for h in info) if outcome == 'foreign' else None)
         self.fail('%s. Last log lines (%s):\n%s' % (msg, self.log_path, '\n'.join(log_tail)),
                   log_tail=log_tail)
 
@@ -814,28 +578,22 @@ class DevServer(object):
         salt = record.get('salt') if current['status'] == 'started' else None
         if not isinstance(salt, str) or not re.match(r'^[0-9a-f]{32}$', salt):
             salt = os.urandom(16).hex()
-        _lock_path, lock_sha = self.find_lock()
+        _lock_path, lock_sha = npm.find_lock(self.source)
         install_cmd, install_reason = self.install_plan()
-        desired = self.settings_view(lock_sha, salt)
+        desired = self.settings.view(lock_sha, salt)
         self.result['cmd'] = [self.npm, 'run', self.script]
         self.result['install'] = dict(ran=bool(install_cmd), cmd=install_cmd, reason=install_reason)
 
         reasons = self.reasons
-        if self.state == 'restarted':
-            reasons.append('state=restarted')
-        if current['status'] == 'stopped':
-            reasons.append('not running' + (' (stale: %s)' % current['stale'] if current['stale'] else ''))
-        elif current['status'] == 'orphaned':
-            reasons.append('npm (pid %d) is gone but its children still run' % current['pid'])
-        elif record.get('fingerprint') != self.fingerprint(lock_sha, salt):
-            reasons.extend(self.describe_difference(record.get('settings') or {}, desired))
+        reasons.extend(npm.change_reasons(self.state, current['status'], current['stale'], current['pid'], record,
+                                          self.settings.fingerprint(lock_sha, salt), desired))
         if install_reason:
             reasons.append('install: %s' % install_reason)
 
         own_sid = current['pid'] if current['status'] != 'stopped' else None
         if not reasons:
             # Same settings and running: it should answer on the port (wait if it is still starting).
-            outcome, info = self.wait_ready(current['pid'], self.wait_timeout)
+            outcome, info = wait_ready(current['pid'], self.port, self.wait_timeout)
             if outcome == 'ready':
                 self.result.update(pid=current['pid'], state='started')
                 if self.module._diff:
@@ -845,9 +603,9 @@ class DevServer(object):
             reasons.append('running but not answering on port %d' % self.port)
 
         self.result['stale_pid_removed'] = bool(current['stale'])
-        status, foreign = self.port_status(own_sid, fallback_connect=True)
+        status, foreign = port_status(self.port, own_sid, fallback_connect=True)
         if status == 'foreign':
-            self.fail(self.foreign_port_message(foreign), holders=[
+            self.fail(foreign_port_message(self.port, foreign, self.name), holders=[
                 dict(pid=h['pid'], cmdline=h['cmdline'], address=h['address']) for h in foreign])
 
         self.result['changed'] = True
@@ -863,7 +621,7 @@ class DevServer(object):
             self.clean_files()
         if install_cmd:
             self.run_install(install_cmd, install_reason)
-        _lock_path, lock_sha = self.find_lock()
+        _lock_path, lock_sha = npm.find_lock(self.source)
         self.start(salt, lock_sha)
 
     def run(self):
@@ -879,54 +637,13 @@ class DevServer(object):
         self.module.exit_json(**self.result)
 
 
-class _Finished(Exception):
-    """A server's run ended: result is what exit_json or fail_json got."""
-
-    def __init__(self, result, failed):
-        super(_Finished, self).__init__(result.get('msg', ''))
-        self.result = result
-        self.failed = failed
-
-
-class _OneServer(object):
-    """What DevServer uses of AnsibleModule, for one entry of servers: its end is an exception,
-    so the next server still runs."""
-
-    def __init__(self, module, params):
-        self._module = module
-        self.params = params
-        self.check_mode = module.check_mode
-        self._diff = module._diff
-
-    def __getattr__(self, name):
-        # run_command, warn and the rest act for every server alike.
-        return getattr(self._module, name)
-
-    def get_bin_path(self, arg, required=False):
-        path = self._module.get_bin_path(arg, required=False)
-        if required and not path:
-            self.fail_json(msg='Failed to find required executable "%s" in paths: %s' % (arg, os.environ.get('PATH', '')))
-        return path
-
-    def exit_json(self, **result):
-        raise _Finished(result, False)
-
-    def fail_json(self, **result):
-        raise _Finished(result, True)
-
-
 def run_servers(module):
     results = []
     for params in module.params['servers']:
         if params['state'] in ('started', 'restarted') and params['port'] is None:
             result, is_failed = dict(msg='state is %s but all of the following are missing: port' % params['state']), True
         else:
-            try:
-                DevServer(_OneServer(module, params)).run()
-            except _Finished as end:
-                result, is_failed = end.result, end.failed
-            except Exception as exc:  # one broken server must not hide the others' results
-                result, is_failed = dict(msg='npm_dev_server failed: %s' % to_native(exc)), True
+            result, is_failed = run_one(module, params, lambda one: DevServer(one).run())
         result.update(name=params['name'], failed=is_failed, changed=bool(result.get('changed')))
         results.append(result)
     exit_each(module, results, 'name', 'dev servers')

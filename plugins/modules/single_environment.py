@@ -182,8 +182,6 @@ summary:
   elements: str
 """
 
-import os
-import signal
 import time
 import traceback
 
@@ -192,7 +190,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog, CatalogError
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import unit_containers
-from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat, terminate_session
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.stop import stop_stray
 from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import argument_spec, discover
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
 from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import (
@@ -202,36 +200,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_en
     unfixable,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import LABEL_STACK, discover_swarm
-
-_GONE_STATES = ("Z", "X", "x")
-
-
-def _ancestry():
-    """pids, process groups and sessions of this process and its ancestors: never signalled as a group."""
-    protected = set([0, 1])
-    pid = os.getpid()
-    while pid and pid > 1:
-        stat = read_stat(pid)
-        if stat is None:
-            break
-        protected.update([pid, stat["pgrp"], stat["session"]])
-        pid = stat["ppid"]
-    return protected
-
-
-def _terminate_pid(pid, timeout):
-    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        try:
-            os.kill(pid, signum)
-        except OSError:
-            return True
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            stat = read_stat(pid)
-            if stat is None or stat["state"] in _GONE_STATES:
-                return True
-            time.sleep(0.05)
-    return False
 
 
 class Enforcer:
@@ -251,7 +219,6 @@ class Enforcer:
             for server in unit["dev_servers"]:
                 if server["managed"] and server["running"]:
                     self.managed_groups.update(g for g in (server["session"], server["pgrp"]) if g)
-        self.ancestry = _ancestry()
 
     def _remove_empty_stack(self, stack):
         """A stray stack left without services goes whole, as `docker stack rm` would take it: its
@@ -286,27 +253,14 @@ class Enforcer:
                 return "left alone: it belongs to its unit's rightful stack"
             self.docker.remove_service(target["id"])
             return "service removed with its tasks (volumes kept)" + self._remove_empty_stack(target["project"])
-        pid = target["pid"]
-        stat = read_stat(pid)
-        if stat is None or stat["state"] in _GONE_STATES:
+        outcome = stop_stray(target["pid"], target.get("start_time"), self.timeout, self.managed_groups)
+        if outcome["outcome"] == "gone":
             return "already gone"
-        if target.get("start_time") is not None and stat["start_time"] != target["start_time"]:
-            return "left alone: pid %d now belongs to another program" % pid
-        if stat["pgrp"] in self.managed_groups or stat["session"] in self.managed_groups:
-            return "left alone: it is a managed dev server"
-        group = stat["pgrp"]
-        if group in self.ancestry:
-            # Its process group is also this module's (or an ancestor's): signal the process alone.
-            if not _terminate_pid(pid, self.timeout):
-                self.module.fail_json(msg="Could not stop pid %d: it survived SIGKILL" % pid)
-            return "terminated pid %d" % pid
-        outcome = terminate_session(group, timeout=self.timeout)
-        if outcome["remaining"]:
-            self.module.fail_json(msg="Could not stop process group %d: pids %s survived SIGKILL"
-                                  % (group, ", ".join(str(p) for p in outcome["remaining"])))
-        return "terminated process group %d (pids %s%s)" % (
-            group, ", ".join(str(p) for p in outcome["members"]) or str(pid),
-            ", SIGKILL needed" if outcome["killed"] else "")
+        if outcome["outcome"] in ("reused", "managed", "protected"):
+            return "left alone: %s" % outcome["message"]
+        if outcome["outcome"] == "survived":
+            self.module.fail_json(msg="Could not stop %s" % outcome["message"])
+        return outcome["message"]
 
 
 def _headline(violations, orphans):

@@ -13,10 +13,9 @@ deployed is refused, not created. Every outcome goes to the audit log.
 from __future__ import annotations
 
 import asyncio
-import os
 
 from . import state
-from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat, terminate_session
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.stop import stop_stray, terminate_session
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import unit_containers
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerError
 from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_environment import evaluate
@@ -25,7 +24,6 @@ UNIT_ACTIONS = ("start", "stop", "restart")
 OK = "ok"
 REFUSED = "refused"
 FAILED = "failed"
-_GONE = ("Z", "X", "x")
 
 
 class Outcome:
@@ -158,16 +156,13 @@ class Actions:
         return Outcome(REFUSED, "%s is no stray of a running violation (any more)" % target)
 
     def _stop_process(self, stray, unit):
-        pid = stray["pid"]
-        stat = read_stat(pid)
-        if stat is None or stat["state"] in _GONE:
-            return Outcome(OK, "pid %s was already gone" % pid)
-        if stray.get("start_time") is not None and stat["start_time"] != stray["start_time"]:
-            return Outcome(REFUSED, "pid %s now belongs to another program" % pid)
-        if stat["pgrp"] == os.getpgrp():
-            return Outcome(REFUSED, "pid %s shares the dashboard's own process group" % pid)
-        outcome = terminate_session(stat["pgrp"], timeout=self.settings.stop_timeout)
-        if outcome["remaining"]:
-            return Outcome(FAILED, "process group %s: pids %s survived SIGKILL"
-                           % (stat["pgrp"], ", ".join(str(p) for p in outcome["remaining"])))
-        return Outcome(OK, "stopped stray process group %s (pid %s, %s) of %s" % (stat["pgrp"], pid, stray.get("cmdline"), unit))
+        outcome = stop_stray(stray["pid"], stray.get("start_time"), self.settings.stop_timeout)
+        if outcome["outcome"] == "gone":
+            return Outcome(OK, outcome["message"])
+        if outcome["outcome"] == "survived":
+            return Outcome(FAILED, outcome["message"])
+        if outcome["outcome"] != "stopped":
+            return Outcome(REFUSED, outcome["message"])
+        return Outcome(OK, "stopped stray %s (pid %s, %s) of %s" % (
+            "process group %s" % outcome["group"] if outcome["group"] is not None else "process",
+            stray["pid"], stray.get("cmdline"), unit))

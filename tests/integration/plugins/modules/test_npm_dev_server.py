@@ -44,7 +44,8 @@ COLLECTIONS_DIR = _collections_dir()
 if str(COLLECTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS_DIR))
 
-from ansible_collections.korczewski.platform.plugins.module_utils.devserver import process as dp  # noqa: E402
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver import ports as devports  # noqa: E402
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver import proc as procfs  # noqa: E402
 from ansible_collections.korczewski.platform.plugins.modules import npm_dev_server  # noqa: E402
 
 pytestmark = [
@@ -150,7 +151,7 @@ class Harness:
                                 cwd=str(self.tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         self.foreign.append(proc)
-        assert wait_until(lambda: dp.tcp_answers(port, ['127.0.0.1']), 15), 'http.server did not start'
+        assert wait_until(lambda: devports.tcp_answers(port, ['127.0.0.1']), 15), 'http.server did not start'
         return proc
 
     def cleanup(self):
@@ -170,7 +171,7 @@ class Harness:
             except OSError:
                 continue
             if cwd == root or cwd.startswith(root + os.sep):
-                stat = dp.read_stat(int(entry))
+                stat = procfs.read_stat(int(entry))
                 if stat and stat['session'] != os.getsid(0):
                     try:
                         os.killpg(stat['session'], signal.SIGKILL)
@@ -225,7 +226,7 @@ def test_start_answers_health_then_second_run_is_unchanged(h):
     assert (h.app / 'node_modules' / 'dev-banner').exists()
     assert health(h.port) == {'status': 'ok', 'service': 'svc-alpha'}
     assert int(h.pid_path.read_text()) == first['pid']
-    assert dp.read_stat(first['pid'])['session'] == first['pid']  # detached: its own session
+    assert procfs.read_stat(first['pid'])['session'] == first['pid']  # detached: its own session
     assert 'dev-banner: svc-alpha development server' in h.log_path.read_text()
     assert SECRET not in h.record_path.read_text()
     assert first['diff']['before'] == {'state': 'stopped'}
@@ -253,7 +254,7 @@ def test_env_change_restarts_the_server(h):
     assert changed['reasons'] == ['env changed (SERVICE_NAME)']
     assert changed['pid'] != first['pid']
     assert health(h.port) == {'status': 'ok', 'service': 'svc-beta'}
-    assert wait_until(lambda: not dp.is_alive(first['pid']) and not dp.is_alive(old_server))
+    assert wait_until(lambda: not procfs.is_alive(first['pid']) and not procfs.is_alive(old_server))
     before, after = changed['diff']['before'], changed['diff']['after']
     assert before['env']['SERVICE_NAME'] != after['env']['SERVICE_NAME']
     assert before['env']['API_TOKEN'] == after['env']['API_TOKEN']
@@ -268,7 +269,7 @@ def test_port_change_restarts_on_the_new_port(h):
     assert result['changed'] is True
     assert result['reasons'] == ['port changed (%d -> %d)' % (old_port, new_port)]
     assert health(new_port)['service'] == 'svc-alpha'
-    assert dp.port_holders(old_port) == []
+    assert devports.port_holders(old_port) == []
 
 
 def test_restarted_always_restarts(h):
@@ -285,8 +286,8 @@ def test_stop_kills_the_whole_process_group(h):
     started = h.ok()
     npm_pid, server_pid = started['pid'], h.server_pid()
     assert server_pid != npm_pid
-    assert dp.read_stat(server_pid)['session'] == npm_pid
-    assert server_pid in dp.session_members(npm_pid)
+    assert procfs.read_stat(server_pid)['session'] == npm_pid
+    assert server_pid in procfs.session_members(npm_pid)
 
     stopped = h.ok(state='stopped', port=None)
     assert stopped['changed'] is True
@@ -294,11 +295,11 @@ def test_stop_kills_the_whole_process_group(h):
     assert stopped['port'] == h.port  # the recorded port
     assert stopped['diff']['before']['state'] == 'started'
     assert stopped['diff']['after'] == {'state': 'stopped'}
-    assert not dp.is_alive(npm_pid)
-    assert not dp.is_alive(server_pid)
-    assert dp.session_members(npm_pid) == []
-    assert dp.port_holders(h.port) == []
-    assert not dp.tcp_answers(h.port)
+    assert not procfs.is_alive(npm_pid)
+    assert not procfs.is_alive(server_pid)
+    assert procfs.session_members(npm_pid) == []
+    assert devports.port_holders(h.port) == []
+    assert not devports.tcp_answers(h.port)
     assert not h.pid_path.exists() and not h.record_path.exists()
 
     again = h.ok(state='stopped', port=None)
@@ -309,18 +310,18 @@ def test_killing_only_npm_leaves_the_server_and_the_module_still_stops_it(h):
     started = h.ok()
     server_pid = h.server_pid()
     os.kill(started['pid'], signal.SIGKILL)  # what a naive "kill $(cat pidfile)" does
-    assert wait_until(lambda: not dp.is_alive(started['pid']))
-    assert dp.is_alive(server_pid)
+    assert wait_until(lambda: not procfs.is_alive(started['pid']))
+    assert procfs.is_alive(server_pid)
     assert health(h.port)['status'] == 'ok'  # the orphaned server still answers
 
     check = h.ok(state='stopped', check=True)
     assert check['changed'] is True and 'children still running' in check['reasons'][0]
-    assert dp.is_alive(server_pid)
+    assert procfs.is_alive(server_pid)
 
     stopped = h.ok(state='stopped')
     assert stopped['changed'] is True
-    assert not dp.is_alive(server_pid)
-    assert not dp.tcp_answers(h.port)
+    assert not procfs.is_alive(server_pid)
+    assert not devports.tcp_answers(h.port)
 
 
 def test_stop_without_state_dir_is_unchanged_and_creates_nothing(h):
@@ -334,7 +335,7 @@ def test_stop_without_state_dir_is_unchanged_and_creates_nothing(h):
 def test_stale_pid_file_of_a_gone_process_is_cleaned_up(h):
     started = h.ok()
     os.killpg(started['pid'], signal.SIGKILL)  # the whole group dies behind the module's back
-    assert wait_until(lambda: dp.session_members(started['pid']) == [])
+    assert wait_until(lambda: procfs.session_members(started['pid']) == [])
     assert h.pid_path.exists()
 
     stopped = h.ok(state='stopped')
@@ -345,7 +346,7 @@ def test_stale_pid_file_of_a_gone_process_is_cleaned_up(h):
 
     h.ok()
     os.killpg(int(h.pid_path.read_text()), signal.SIGKILL)
-    assert wait_until(lambda: not dp.tcp_answers(h.port))
+    assert wait_until(lambda: not devports.tcp_answers(h.port))
     restarted = h.ok()
     assert restarted['changed'] is True
     assert restarted['stale_pid_removed'] is True
@@ -360,8 +361,8 @@ def test_pid_reused_by_another_program_is_stale_and_left_alone(h):
     h.foreign.append(other)
     record = {
         'version': 1, 'name': h.name, 'pid': other.pid,
-        'start_time': dp.read_stat(other.pid)['start_time'] - 1,  # started at another time
-        'boot_id': dp.boot_id(), 'fingerprint': 'x', 'salt': '0' * 32, 'settings': {},
+        'start_time': procfs.read_stat(other.pid)['start_time'] - 1,  # started at another time
+        'boot_id': procfs.boot_id(), 'fingerprint': 'x', 'salt': '0' * 32, 'settings': {},
     }
     h.record_path.write_text(json.dumps(record))
     h.pid_path.write_text('%d\n' % other.pid)
@@ -415,7 +416,7 @@ def test_port_change_to_a_taken_port_keeps_the_running_server(h):
     foreign = h.start_foreign_http_server(taken)
     result = h.run(port=taken)
     assert result['failed'] is True and str(foreign.pid) in result['msg']
-    assert dp.is_alive(started['pid'])
+    assert procfs.is_alive(started['pid'])
     assert health(h.port)['status'] == 'ok'
 
 
@@ -429,7 +430,7 @@ def test_check_mode_changes_nothing(h):
     assert would_start['diff']['after']['state'] == 'started'
     assert not h.state_dir.exists()
     assert not (h.app / 'node_modules').exists()
-    assert not dp.tcp_answers(h.port)
+    assert not devports.tcp_answers(h.port)
 
     started = h.ok()
     state_files = dict((p.name, p.read_bytes()) for p in h.state_dir.iterdir())
@@ -445,7 +446,7 @@ def test_check_mode_changes_nothing(h):
     assert unchanged['changed'] is False and unchanged['pid'] == started['pid']
 
     assert dict((p.name, p.read_bytes()) for p in h.state_dir.iterdir()) == state_files
-    assert dp.is_alive(started['pid'])
+    assert procfs.is_alive(started['pid'])
     assert health(h.port)['service'] == 'svc-alpha'
 
 
@@ -520,7 +521,7 @@ def test_timeout_stops_what_was_started_and_shows_the_log(h):
     assert result['state'] == 'stopped' and result['pid'] is None
     assert elapsed < 30
     launched = [int(p) for p in re.findall(r'^server pid=(\d+)', h.log_path.read_text(), re.M)]
-    assert launched and not any(dp.is_alive(pid) for pid in launched)
+    assert launched and not any(procfs.is_alive(pid) for pid in launched)
     assert not h.pid_path.exists() and not h.record_path.exists()
 
 
@@ -537,15 +538,15 @@ def test_script_that_exits_fails_fast_with_the_log(h):
 def test_running_server_that_does_not_answer_is_restarted(h):
     # wait_timeout=0 returns at once: npm runs, but the stalled server never opens the port.
     first = h.ok(script='stall', wait_timeout=0)
-    assert first['changed'] is True and dp.is_alive(first['pid'])
+    assert first['changed'] is True and procfs.is_alive(first['pid'])
     # Same settings, but not answering: after waiting wait_timeout the module restarts it (which
     # fails again here, and cleans up).
     again = h.run(script='stall', wait_timeout=2)
     assert again['failed'] is True
     assert 'running but not answering on port %d' % h.port in again['reasons']
     assert 'did not answer' in again['msg']
-    assert not dp.is_alive(first['pid'])
-    assert dp.session_members(first['pid']) == []
+    assert not procfs.is_alive(first['pid'])
+    assert procfs.session_members(first['pid']) == []
 
 
 # --- argument validation ---------------------------------------------------------------------
@@ -586,7 +587,7 @@ def test_through_ansible_cli_does_not_hang_and_hides_secrets(h):
     assert ansible_run({})['changed'] is False
     stopped = ansible_run({'state': 'stopped'})
     assert stopped['changed'] is True
-    assert not dp.tcp_answers(h.port)
+    assert not devports.tcp_answers(h.port)
 
 
 def test_servers_brings_several_servers_up_in_one_call_and_a_broken_one_fails_alone(h):
@@ -614,7 +615,7 @@ def test_servers_brings_several_servers_up_in_one_call_and_a_broken_one_fails_al
 
     stopped = h.run(servers=[dict(good, state='stopped'), dict(other, state='stopped')], **multi)
     assert stopped['rc'] == 0 and stopped['changed'] is True, stopped
-    assert not dp.tcp_answers(good['port'], ['127.0.0.1']) and not dp.tcp_answers(other['port'], ['127.0.0.1'])
+    assert not devports.tcp_answers(good['port'], ['127.0.0.1']) and not devports.tcp_answers(other['port'], ['127.0.0.1'])
 
 
 def test_servers_and_name_are_mutually_exclusive(h):

@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
-from ansible_collections.korczewski.platform.plugins.module_utils.devserver.process import read_stat
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.proc import read_stat
 
 REPO_ROOT = str(Path(__file__).resolve().parents[4])
 BIN = os.path.dirname(sys.executable)

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 
 import pytest
+from test__devserver_proc import BOOT, FakeProc
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.proc import Proc
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery import containers as dcont
 from ansible_collections.korczewski.platform.plugins.module_utils.discovery import discovery as disc
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery import index as dindex
+from ansible_collections.korczewski.platform.plugins.module_utils.discovery import state as dstate
+from ansible_collections.korczewski.platform.plugins.module_utils.rule import single_environment as rule
 
 DOMAIN = "korczewski.de"
 
@@ -81,7 +88,7 @@ def catalog(base_services):
 def attribute(catalog, entries, **engine_args):
     engine = Engine(entries, **engine_args)
     run = disc.Discovery(catalog, "/nonexistent", docker=engine)
-    servers = run.attribute([disc.container_record(e) for e in entries])
+    servers = run.attribute([dcont.container_record(e) for e in entries])
     return run, servers, engine
 
 
@@ -93,7 +100,7 @@ def containers_of(run, key):
 
 
 def test_index_knows_every_owner(catalog):
-    index = disc.CatalogIndex(catalog)
+    index = dindex.CatalogIndex(catalog)
     assert index.port_owner[5500] == ("auth/development", "server", "auth-development")
     assert index.port_owner[3000] == ("l2p/development", "container", "l2p-frontend-dev")
     assert index.port_owner[4100] == ("vllm-rag/development", "server", "vllm-rag-development-vllm")
@@ -112,7 +119,7 @@ def test_index_knows_every_owner(catalog):
 def test_source_owner_prefers_the_unit_it_serves(base_services):
     # Two units share one source directory (as the local inventory's node fixture does).
     base_services["payment"]["environments"]["development"]["source"] = "/home/patrick/projects/auth"
-    index = disc.CatalogIndex(Catalog.load(base_services, DOMAIN))
+    index = dindex.CatalogIndex(Catalog.load(base_services, DOMAIN))
     assert index.source_owner("/home/patrick/projects/auth/src")[0] == "auth/development"
     assert index.source_owner("/home/patrick/projects/auth", {"payment/development"})[0] == "payment/development"
     # It serves another unit's port from here: not a second dev server of either.
@@ -124,23 +131,23 @@ def test_source_owner_prefers_the_unit_it_serves(base_services):
 def test_database_hosts_keep_no_secret():
     env = ["DATABASE_URL=postgresql://auth_user:s3cr3t%40pw@shared-postgres:5432/auth_db", "DATABASE_PASSWORD=s3cr3t",
            "DATABASE_HOST=shared-postgres", "PATH=/usr/bin", "EMPTY="]
-    assert disc.database_hosts(env) == {"DATABASE_HOST": "shared-postgres", "DATABASE_URL": "shared-postgres"}
-    assert "s3cr3t" not in repr(disc.database_hosts(env))
-    assert disc.database_hosts(["DATABASE_URL=http://[::1"]) == {}
-    assert disc.database_hosts(["DATABASE_URL=not a url"]) == {}
+    assert dcont.database_hosts(env) == {"DATABASE_HOST": "shared-postgres", "DATABASE_URL": "shared-postgres"}
+    assert "s3cr3t" not in repr(dcont.database_hosts(env))
+    assert dcont.database_hosts(["DATABASE_URL=http://[::1"]) == {}
+    assert dcont.database_hosts(["DATABASE_URL=not a url"]) == {}
 
 
 def test_health_from_the_listed_status():
-    record = disc.container_record(listed("x", status="Up 3 minutes (healthy)"))
+    record = dcont.container_record(listed("x", status="Up 3 minutes (healthy)"))
     assert record["health"] == "healthy"
-    assert disc.container_record(listed("x", status="Up 1 second (health: starting)"))["health"] == "starting"
-    assert disc.container_record(listed("x", status="Up 5 minutes (unhealthy)"))["health"] == "unhealthy"
-    assert disc.container_record(listed("x", status="Exited (0) 2 hours ago"))["health"] is None
+    assert dcont.container_record(listed("x", status="Up 1 second (health: starting)"))["health"] == "starting"
+    assert dcont.container_record(listed("x", status="Up 5 minutes (unhealthy)"))["health"] == "unhealthy"
+    assert dcont.container_record(listed("x", status="Exited (0) 2 hours ago"))["health"] is None
 
 
 def test_container_record_reads_ports_volumes_and_networks():
-    record = disc.container_record(listed("auth-service", identity("auth", "production"), "auth-production",
-                                          ports=[18080, 18080], volumes=["v1"], networks=["platform", "other"]))
+    record = dcont.container_record(listed("auth-service", identity("auth", "production"), "auth-production",
+                                           ports=[18080, 18080], volumes=["v1"], networks=["platform", "other"]))
     assert record["id"] == full_id("auth-service")[:12] and len(record["id"]) == 12
     assert record["project"] == "auth-production"
     assert record["labels"] == {"service": "auth", "environment": "production"}
@@ -244,7 +251,7 @@ def test_a_container_removed_between_list_and_inspect_is_still_reported(catalog)
     entry = listed("auth-service", identity("auth", "production"), "auth-production")
     engine = Engine([])
     run = disc.Discovery(catalog, "/nonexistent", docker=engine)
-    run.attribute([disc.container_record(entry)])
+    run.attribute([dcont.container_record(entry)])
     assert containers_of(run, "auth/production")["auth-service"]["started_at"] is None
 
 
@@ -252,7 +259,7 @@ def test_a_container_removed_between_list_and_inspect_is_still_reported(catalog)
 
 
 def _unit(catalog, key, containers=(), dev_servers=()):
-    index = disc.CatalogIndex(catalog)
+    index = dindex.CatalogIndex(catalog)
     service, environment = key.split("/")
     unit = [u for u in index.units if (u["service"], u["environment"]) == (service, environment)][0]
     return dict(unit, containers=list(containers), dev_servers=list(dev_servers)), index.expected[key]
@@ -269,38 +276,38 @@ def _s(name, pid=None, running=True, managed=True, ports=(5500,)):
 def test_state_running_with_health(catalog):
     unit, expected = _unit(catalog, "l2p/production", [_c("l2p-app", "l2p-production", health="healthy"),
                                                        _c("l2p-api", "l2p-production")])
-    assert disc.unit_state(unit, expected) == (
+    assert dstate.unit_state(unit, expected) == (
         "running", "l2p/production: 2/2 containers running (1 healthy), project l2p-production")
 
 
 def test_state_partial_unhealthy_stopped_missing(catalog):
     unit, expected = _unit(catalog, "l2p/production", [_c("l2p-app", "l2p-production"),
                                                        _c("l2p-api", "l2p-production", state="exited")])
-    assert disc.unit_state(unit, expected)[0] == "partial"
+    assert dstate.unit_state(unit, expected)[0] == "partial"
     unit["containers"][1].update(state="running", health="unhealthy")
-    assert disc.unit_state(unit, expected) == (
+    assert dstate.unit_state(unit, expected) == (
         "unhealthy", "l2p/production: 2/2 containers running (1 unhealthy), project l2p-production")
     for cont in unit["containers"]:
         cont["state"] = "exited"
-    assert disc.unit_state(unit, expected)[0] == "stopped"
+    assert dstate.unit_state(unit, expected)[0] == "stopped"
     unit["containers"] = []
-    assert disc.unit_state(unit, expected) == ("missing", "l2p/production: 0/2 containers running, project l2p-production")
+    assert dstate.unit_state(unit, expected) == ("missing", "l2p/production: 0/2 containers running, project l2p-production")
 
 
 def test_strays_never_make_a_unit_running(catalog):
     unit, expected = _unit(catalog, "auth/production", [_c("auth-copy", None)])
-    state, summary = disc.unit_state(unit, expected)
+    state, summary = dstate.unit_state(unit, expected)
     assert state == "missing"
     assert summary == "auth/production: 0/1 containers running, project auth-production; also 1 container outside the project"
 
 
 def test_state_of_a_dev_server(catalog):
     unit, expected = _unit(catalog, "auth/development", dev_servers=[_s("auth-development", pid=42)])
-    assert disc.unit_state(unit, expected) == ("running", "auth/development: dev server running (pid 42, port 5500)")
+    assert dstate.unit_state(unit, expected) == ("running", "auth/development: dev server running (pid 42, port 5500)")
     unit["dev_servers"] = [_s("auth-development", pid=42, running=False)]
-    assert disc.unit_state(unit, expected) == ("stopped", "auth/development: dev server not running")
+    assert dstate.unit_state(unit, expected) == ("stopped", "auth/development: dev server not running")
     unit["dev_servers"] = [_s("auth-development", pid=7, managed=False)]
-    assert disc.unit_state(unit, expected) == (
+    assert dstate.unit_state(unit, expected) == (
         "missing", "auth/development: dev server not running; also 1 unmanaged dev process group")
 
 
@@ -308,7 +315,7 @@ def test_state_of_a_hybrid_unit(catalog):
     unit, expected = _unit(catalog, "vllm-rag/development",
                            [_c("qdrant-dev", "vllm-rag-development"), _c("infinity-dev", "vllm-rag-development")],
                            [_s("vllm-rag-development-vllm", pid=1, ports=[4100])])
-    assert disc.unit_state(unit, expected) == (
+    assert dstate.unit_state(unit, expected) == (
         "partial", "vllm-rag/development: 2/2 containers running, 1/2 dev servers running, project vllm-rag-development")
 
 
@@ -318,6 +325,114 @@ def test_the_tcp_table_is_read_from_another_network_namespace_when_named(tmp_pat
     (tmp_path / "tcp").write_text(header
                                   + "   0: 0100007F:1092 00000000:0000 0A 00000000:00000000 00:00000000 00000000  0 0 777 1\n"
                                   + "   1: 0100007F:A000 0100007F:3C49 01 00000000:00000000 00:00000000 00000000  0 0 778 1\n")
-    listeners, established = disc._tcp_table(str(tmp_path))
+    listeners, established = Proc(str(tmp_path)).tcp_table(str(tmp_path))
     assert listeners == [{"inode": 777, "address": "127.0.0.1", "port": 4242}]
     assert established == [{"inode": 778, "remote": "127.0.0.1", "remote_port": 15433}]
+
+
+# ------------------------------------------------------------------ dev servers on a written /proc
+
+AUTH_SOURCE = "/home/patrick/projects/auth"
+
+
+class ListingEngine(Engine):
+    def containers(self):
+        return list(self.entries.values())
+
+
+def write_server(state_dir, name, pid=None, record_pid=None, start_time=1000, source=AUTH_SOURCE):
+    """The files npm_dev_server leaves for a server: a pid file (pid) and a settings record (record_pid)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if pid is not None:
+        (state_dir / (name + ".pid")).write_text("%d\n" % pid)
+    if record_pid is not None:
+        (state_dir / (name + ".state.json")).write_text(json.dumps({
+            "version": 1, "name": name, "pid": record_pid, "start_time": start_time, "boot_id": BOOT,
+            "settings": {"source": source}}))
+
+
+def run_on(catalog, fake, state_dir):
+    return disc.discover(catalog, str(state_dir), docker=ListingEngine([]), proc=fake.proc)
+
+
+def unit_in(result, key):
+    return [u for u in result["units"] if "%s/%s" % (u["service"], u["environment"]) == key][0]
+
+
+def test_dev_server_of_a_service_that_left_the_catalog_is_an_orphan(base_services, tmp_path):
+    # "legacy" shared auth's source directory; it left the catalog, its server still runs from its record.
+    catalog = Catalog.load(base_services, DOMAIN)
+    fake = FakeProc(tmp_path / "proc")
+    fake.add(600, comm="node", start_time=1000, cwd=AUTH_SOURCE, cmdline=["node", "server.js"], listen=[8090],
+             environ={"SERVICE_NAME": "legacy", "PLATFORM_ENVIRONMENT": "development", "PORT": "8090"})
+    fake.add(601, comm="esbuild", start_time=1001, session=600, cwd=AUTH_SOURCE)
+    write_server(tmp_path / "npm" / "patrick", "legacy-development", 600, 600)
+    result = run_on(catalog, fake, tmp_path / "npm")
+    [orphan] = result["orphans"]
+    assert (orphan["kind"], orphan["name"], orphan["service"], orphan["environment"]) == (
+        "process", "legacy-development", "legacy", "development")
+    assert orphan["pid"] == 600 and orphan["ports"] == [8090] and orphan["running"] is True
+    assert orphan["cwd"] == AUTH_SOURCE and orphan["id"] is None
+    # Not a second dev server of auth, which shares the source directory.
+    assert unit_in(result, "auth/development")["dev_servers"] == []
+    assert [v["kind"] for v in rule.evaluate(catalog, result)] == []
+    assert "legacy/development" in rule.format_table([], result["orphans"])
+
+
+def test_orphan_identity_falls_back_to_its_name(base_services, tmp_path):
+    catalog = Catalog.load(base_services, DOMAIN)
+    fake = FakeProc(tmp_path / "proc")
+    fake.add(600, start_time=1000, cwd=AUTH_SOURCE, listen=[8090])
+    write_server(tmp_path / "npm", "legacy-development-api", None, 600)
+    [orphan] = run_on(catalog, fake, tmp_path / "npm")["orphans"]
+    assert (orphan["service"], orphan["environment"]) == ("legacy", "development")
+
+
+def test_a_process_without_its_record_is_still_a_second_dev_server(base_services, tmp_path):
+    # Files of a gone service without a settings record prove nothing: found by its source directory.
+    catalog = Catalog.load(base_services, DOMAIN)
+    fake = FakeProc(tmp_path / "proc")
+    fake.add(600, start_time=1000, cwd=AUTH_SOURCE, listen=[8090])
+    write_server(tmp_path / "npm", "legacy-development", 600, None)
+    result = run_on(catalog, fake, tmp_path / "npm")
+    assert result["orphans"] == []
+    [stray] = unit_in(result, "auth/development")["dev_servers"]
+    assert stray["managed"] is False and stray["pid"] == 600 and stray["found_by"] == ["source"]
+    assert [v["kind"] for v in rule.evaluate(catalog, result)] == ["second_dev_server"]
+
+
+def test_managed_dev_server_is_judged_once(base_services, tmp_path):
+    catalog = Catalog.load(base_services, DOMAIN)
+    fake = FakeProc(tmp_path / "proc")
+    fake.add(700, comm="npm", start_time=1000, cwd=AUTH_SOURCE, listen=[5500])
+    write_server(tmp_path / "npm", "auth-development", 700, 700)
+    result = run_on(catalog, fake, tmp_path / "npm")
+    [server] = unit_in(result, "auth/development")["dev_servers"]
+    assert server["managed"] and server["running"] and server["pid"] == 700 and server["ports"] == [5500]
+    assert unit_in(result, "auth/development")["state"] == "running"
+    assert result["unmanaged"] == [] and result["orphans"] == []
+
+
+def test_pid_file_without_record_is_neither_the_server_nor_trusted(base_services, tmp_path):
+    # The process at the pid holds the server's port: it is an unmanaged holder, not the server.
+    catalog = Catalog.load(base_services, DOMAIN)
+    fake = FakeProc(tmp_path / "proc")
+    fake.add(700, comm="python3", start_time=1000, cwd="/tmp", listen=[5500])
+    write_server(tmp_path / "npm", "auth-development", 700, None)
+    result = run_on(catalog, fake, tmp_path / "npm")
+    servers = unit_in(result, "auth/development")["dev_servers"]
+    managed = [s for s in servers if s["managed"]]
+    assert [(s["running"], s["stale"]) for s in managed] == [
+        (False, "pid file without a settings record (pid 700 not verified, left alone)")]
+    assert [(s["pid"], s["found_by"]) for s in servers if not s["managed"]] == [(700, ["port"])]
+    assert [(u["pid"], u["holds"]) for u in result["unmanaged"]] == [(700, "port 5500 of dev server auth-development")]
+    assert unit_in(result, "auth/development")["state"] != "running"
+
+
+def test_reused_pid_is_stale_and_its_process_unclaimed(base_services, tmp_path):
+    catalog = Catalog.load(base_services, DOMAIN)
+    fake = FakeProc(tmp_path / "proc")
+    fake.add(700, comm="sleep", start_time=5000, cwd="/tmp")
+    write_server(tmp_path / "npm", "auth-development", 700, 700, start_time=1000)
+    [server] = unit_in(run_on(catalog, fake, tmp_path / "npm"), "auth/development")["dev_servers"]
+    assert server["running"] is False and server["stale"] == "pid 700 now belongs to another program (sleep)"
