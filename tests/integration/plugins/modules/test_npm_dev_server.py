@@ -393,6 +393,18 @@ def test_pid_file_without_record_is_not_trusted(h):
     assert not h.pid_path.exists()
 
 
+def test_record_without_pid_file_still_names_our_server(h):
+    # A run that died between writing the settings record and the pid file: the record proves the pid.
+    started = h.ok()
+    h.pid_path.unlink()
+    again = h.ok()
+    assert again['changed'] is False and again['pid'] == started['pid']
+    stopped = h.ok(state='stopped')
+    assert stopped['changed'] is True and 'running (pid %d)' % started['pid'] in stopped['reasons'][0]
+    assert wait_until(lambda: procfs.session_members(started['pid']) == [])
+    assert not h.record_path.exists()
+
+
 # --- port conflicts --------------------------------------------------------------------------
 
 def test_port_held_by_a_foreign_process_is_refused_and_named(h):
