@@ -25,17 +25,17 @@ INV="${INVENTORY:-inventory/local}"
 LOGS="${BENCH_LOGS:-/tmp/bench-converge}"
 mkdir -p "$LOGS"
 
-# The rendered projects in layer order, as "name<TAB>directory<TAB>compose file" lines: traefik's
-# project lives in traefik_project_dir, every other one in <platform_state_dir>/projects/<name>.
-expression="{{ platform_services | korczewski.platform.catalog_units(platform_domain) | selectattr('runs_containers')"
-expression+=" | map(attribute='project') | join(' ') }} {{ platform_state_dir }}"
+# The rendered projects in layer order, as "name<TAB>directory<TAB>compose file" lines: names and
+# directories from the catalog resolved as a run resolves it (the fact platform_catalog of
+# playbooks/validate.yml: every unit's project_dir, Traefik's included).
+expression="{% for unit in (platform_services | korczewski.platform.catalog_resolve(platform_domain,"
+expression+=" platform_network | default(none), state_dir=platform_state_dir)).units | selectattr('runs_containers') %}"
+expression+="{{ unit.project }}={{ unit.project_dir }} {% endfor %}"
 projects=$(ansible -i "$INV" localhost -o -m ansible.builtin.debug -a "{\"msg\": \"$expression\"}" 2>/dev/null \
   | sed -n 's/.*"msg": *"\([^"]*\)".*/\1/p')
-state_dir=${projects##* }
 list=""
-for name in ${projects% *}; do
-  dir="$state_dir/projects/$name"
-  if [ "$name" = traefik-production ]; then dir="$state_dir/traefik"; fi
+for pair in $projects; do
+  name=${pair%%=*} dir=${pair#*=}
   file=""
   for candidate in compose.yml compose.yaml; do
     if [ -f "$dir/$candidate" ]; then file="$dir/$candidate"; break; fi
@@ -43,6 +43,7 @@ for name in ${projects% *}; do
   [ -n "$file" ] || { echo "no compose file for $name in $dir: deploy the platform first (make site)" >&2; exit 1; }
   list+="$name"$'\t'"$dir"$'\t'"$file"$'\n'
 done
+[ -n "$list" ] || { echo "no compose project in the catalog of $INV" >&2; exit 1; }
 count=$(printf '%s' "$list" | grep -c .)
 
 compose_each() {  # up arguments...: every project, one after another, in layer order

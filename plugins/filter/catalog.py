@@ -88,15 +88,16 @@ def catalog_warnings(services, domain, network=None, gpus=UNSET, gpu_fallback=No
     return Catalog.check(services, domain, network, gpus, gpu_fallback)[2]
 
 
-def catalog_resolve(services, domain, network=None, gpus=UNSET, gpu_fallback=None, state_dir=None):
+def catalog_resolve(services, domain, network=None, gpus=UNSET, gpu_fallback=None, state_dir=None,
+                    environment=None):
     """The catalog of one run as one document: errors, warnings and every unit with what plays read."""
     catalog, errors, warnings = Catalog.check(services, domain, network, gpus, gpu_fallback)
     if catalog is not None:
         try:
-            return resolve(catalog, errors, warnings, state_dir=state_dir)
+            return resolve(catalog, errors, warnings, state_dir=state_dir, environment=environment)
         except CatalogError as exc:
-            errors = list(exc.errors) if getattr(exc, "errors", None) else [str(exc)]
-    return resolve(None, errors, warnings)
+            errors = list(exc.errors)
+    return resolve(None, errors, warnings, environment=environment)
 
 
 def catalog_select(resolved, layer=None, environment=None, tags=None, reverse=False, service=None):

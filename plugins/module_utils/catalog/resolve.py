@@ -15,7 +15,6 @@ Private to korczewski.platform (see catalog/catalog.py); standard library only.
 
 from __future__ import annotations
 
-import copy
 import posixpath
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
@@ -72,7 +71,15 @@ def resolved_unit(catalog, service, environment, state_dir=None):
     return unit
 
 
-def resolve(catalog, errors=None, warnings=None, state_dir=None):
+def deploy_environments(environment=None):
+    """The environments a run deploys: all (or none given) is every one, in the model's order; an
+    unknown name none (the caller reports it)."""
+    if environment in (None, "", "all"):
+        return list(ENVIRONMENTS)
+    return [environment] if environment in ENVIRONMENTS else []
+
+
+def resolve(catalog, errors=None, warnings=None, state_dir=None, environment=None):
     """The document of one run: catalog None (invalid) gives the errors and no units."""
     units = []
     providers = {}
@@ -88,6 +95,7 @@ def resolve(catalog, errors=None, warnings=None, state_dir=None):
         "errors": list(errors or []),
         "warnings": list(warnings or []),
         "environments": list(ENVIRONMENTS),
+        "deploy_environments": deploy_environments(environment),
         "layers": list(LAYERS),
         "secrets_mode": SECRETS_MODE,
         "network": catalog.network if catalog is not None else None,
@@ -98,12 +106,14 @@ def resolve(catalog, errors=None, warnings=None, state_dir=None):
 
 def select(resolved, layer=None, environment=None, tags=None, reverse=False, service=None):
     """The units of a resolved document Catalog.units would select, in the same order, with
-    their local servers and secret paths gathered (each path once, sorted)."""
+    their local servers and secret paths gathered (each path once, sorted). The units are the
+    document's own, not copies: a deep copy of Ansible's tagged values costs more than the rest of
+    a run's catalog work, and nothing changes a fact in place."""
     layers = set(as_list(layer))
     envs = set(as_list(environment))
     wanted = set(as_list(tags))
     services = set(as_list(service))
-    units = [copy.deepcopy(u) for u in resolved.get("units") or []
+    units = [u for u in resolved.get("units") or []
              if (not layers or u["layer"] in layers) and (not envs or u["environment"] in envs)
              and (not wanted or wanted & set(u["tags"])) and (not services or u["service"] in services)]
     if reverse:

@@ -94,13 +94,16 @@ def fill_secret(text, value):
     return text.replace("{secret|urlencode}", quote(str(value), safe="")).replace("{secret}", str(value))
 
 
-def merge(base, extra):
-    """base with extra merged in, as Ansible's combine(recursive=true) does: mappings merge, any
-    other value replaces; a key keeps its place, a new one comes last."""
+def merge(base, extra, list_merge="replace"):
+    """base with extra merged in, as Ansible's combine(recursive=true, list_merge=...) does:
+    mappings merge, lists are replaced (or appended), any other value replaces; a key keeps its
+    place, a new one comes last."""
     result = dict(base)
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge(result[key], value)
+            result[key] = merge(result[key], value, list_merge)
+        elif list_merge == "append" and isinstance(value, list) and isinstance(result.get(key), list):
+            result[key] = result[key] + value
         else:
             result[key] = value
     return result
@@ -108,12 +111,13 @@ def merge(base, extra):
 
 # What an extras mapping may hold beside the entry's own keys (compose_file, restart_on_change,
 # wait_timeout, state, project_dir, ...), which replace the builder's.
-EXTRAS_KEYS = ("services", "append", "definition", "files")
+EXTRAS_KEYS = ("services", "append", "definition", "files", "list_merge")
 
 
 def apply_extras(spec, extras):
     """A role's additions to its unit's entry: ``services`` ({compose service: settings}, merged
-    into the catalog's service or a new one), ``append`` ({compose service: {key: [items]}},
+    into the catalog's service or a new one; ``list_merge: append`` adds their lists to the
+    catalog's instead of replacing them), ``append`` ({compose service: {key: [items]}},
     added to the catalog's lists: volumes, networks), ``definition`` (top-level project keys,
     merged), ``files`` (by path, replacing the builder's file of that path) and entry keys."""
     if not extras:
@@ -121,7 +125,7 @@ def apply_extras(spec, extras):
     definition = dict(spec["definition"])
     services = dict(definition["services"])
     for name, settings in (extras.get("services") or {}).items():
-        services[name] = merge(services.get(name) or {}, settings or {})
+        services[name] = merge(services.get(name) or {}, settings or {}, extras.get("list_merge") or "replace")
     for name, lists in (extras.get("append") or {}).items():
         service = dict(services.get(name) or {})
         for key, items in (lists or {}).items():

@@ -35,17 +35,17 @@ def test_no_state_dir_no_project_dir_and_an_invalid_catalog_has_no_units(catalog
     assert invalid["valid"] is False and invalid["units"] == [] and invalid["errors"] == ["x: bad"]
 
 
-def test_select_copies_so_a_caller_cannot_change_the_document(catalog):
+def test_select_keeps_the_order_and_filters_by_service(catalog):
     resolved = resolve(catalog)
-    chosen = select(resolved, environment="production")["units"]
-    chosen[0]["layer"] = "changed"
-    assert resolved["units"][0]["layer"] != "changed"
+    chosen = select(resolved, environment="production", service=["auth", "traefik"])["units"]
+    assert [(u["service"], u["environment"]) for u in chosen] == [("traefik", "production"), ("auth", "production")]
 
 
 def test_merge_is_combine_recursive():
     assert merge({"a": {"x": 1, "y": [1]}, "b": 1}, {"a": {"y": [2], "z": 3}, "c": 4}) == {
         "a": {"x": 1, "y": [2], "z": 3}, "b": 1, "c": 4}
     assert list(merge({"a": 1, "b": 2}, {"a": 3, "c": 4})) == ["a", "b", "c"]
+    assert merge({"a": {"y": [1]}}, {"a": {"y": [2]}}, list_merge="append") == {"a": {"y": [1, 2]}}
 
 
 def test_extras_add_services_lists_files_and_entry_keys():
