@@ -301,7 +301,8 @@ def run(module):
     if orphans and params["orphans"] == "warn":
         module.warn("%d orphan%s (labelled for a service environment not in the catalog): %s" % (
             len(orphans), "s" if len(orphans) != 1 else "", ", ".join(
-                "%s (%s, %s/%s)" % (o["name"], o["id"], o["service"], o["environment"]) for o in orphans)))
+                "%s (%s, %s/%s)" % (o["name"], o["id"] or "pid %s" % o.get("pid"), o["service"], o["environment"])
+                for o in orphans)))
     if not violations and not blocking_orphans:
         module.exit_json(**result)
     if params["mode"] == "check":

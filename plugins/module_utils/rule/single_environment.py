@@ -272,6 +272,12 @@ def _production_database(env, unit, key, production_network, production_hosts):
     return result
 
 
+def _orphan_reason(orphan):
+    if orphan.get("kind") == "process":
+        return "dev server of %s, which is not in the catalog"
+    return "labelled for %s, which is not in the catalog"
+
+
 def stop_plan(violations, orphans=None):
     """What enforcing would stop: every stray that is not a rightful instance, and the given orphans.
 
@@ -291,15 +297,18 @@ def stop_plan(violations, orphans=None):
             target["reason"] = violation["reason"]
             plan.append(target)
     for orphan in orphans or []:
-        ident = (orphan.get("kind") or "container", orphan.get("id"))
-        if ident in seen or not orphan.get("id"):
+        # A dev server whose unit left the catalog is stopped by pid and start time, as any stray process.
+        if orphan.get("kind") == "process":
+            target = process_stray(orphan)
+        else:
+            target = container_stray(orphan, kind=orphan.get("kind") or "container")
+        ident = _identity(target)
+        if ident in seen or ident[1] is None:
             continue
         seen.add(ident)
-        plan.append({"kind": ident[0], "name": orphan.get("name"), "id": orphan.get("id"),
-                     "project": orphan.get("project"), "pid": None, "pgrp": None, "start_time": None,
-                     "cmdline": None, "port": None,
-                     "reason": "orphan: labelled for %s, which is not in the catalog"
-                               % _key(orphan.get("service"), orphan.get("environment"))})
+        target.pop("rightful")
+        target["reason"] = "orphan: " + _orphan_reason(orphan) % _key(orphan.get("service"), orphan.get("environment"))
+        plan.append(target)
     return plan
 
 
@@ -330,8 +339,8 @@ def format_table(violations, orphans=None):
     for orphan in orphans or []:
         unit = _key(orphan.get("service"), orphan.get("environment"))
         rows.append((unit, "orphan", orphan.get("kind") or "container", _cell(orphan.get("name")), _cell(orphan.get("id")),
-                     _cell(orphan.get("project")), "-", "-", "-",
-                     "labelled for %s, which is not in the catalog" % unit))
+                     _cell(orphan.get("project")), _cell(orphan.get("pid")), "-", _cell(orphan.get("cmdline"), 60),
+                     _orphan_reason(orphan) % unit))
     if not rows:
         return "no violations"
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header) - 1)]

@@ -39,6 +39,8 @@ NETWORK = "ztest"
 IMAGE = "local/debian:bookworm"
 DB_IMAGE = "local/app-standin:1"
 VOLUME = "ztest-a-data"
+# A database server keeps its data on a volume (a catalog rule).
+DB_VOLUMES = {"production": "ztest-db-prod-data", "development": "ztest-db-dev-data"}
 LABEL_SERVICE = "korczewski.platform.service"
 LABEL_ENVIRONMENT = "korczewski.platform.environment"
 
@@ -132,9 +134,11 @@ class Platform:
                     "route": False}
         self.services = {
             "ztest-db": {"layer": "infrastructure", "provides": "database", "environments": {
-                "production": {"method": "compose", "containers": [dict(database, name="ztest-db-prod")]},
+                "production": {"method": "compose", "containers": [
+                    dict(database, name="ztest-db-prod", volumes=[{"name": DB_VOLUMES["production"], "path": "/data"}])]},
                 "development": {"method": "compose", "containers": [
-                    dict(database, name="ztest-db-dev", publish=[{"host": self.ports["db_dev"], "container": 5432}])]},
+                    dict(database, name="ztest-db-dev", publish=[{"host": self.ports["db_dev"], "container": 5432}],
+                         volumes=[{"name": DB_VOLUMES["development"], "path": "/data"}])]},
             }},
             "ztest-a": {"layer": "applications", "database": "ztest_a_db", "environments": {
                 "production": {"method": "compose", "containers": [
@@ -203,7 +207,8 @@ class Platform:
         self.processes.close()
         for name in self.containers:
             self.remove(name)
-        docker("volume", "rm", VOLUME, check=False)
+        for volume in [VOLUME] + sorted(DB_VOLUMES.values()):
+            docker("volume", "rm", volume, check=False)
         for network in self.catalog.networks():
             docker("network", "rm", network, check=False)
 

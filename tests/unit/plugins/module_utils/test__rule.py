@@ -338,6 +338,18 @@ def test_orphans_are_not_violations_but_are_tabled_and_planned(catalog, discover
     assert plan[0]["reason"].startswith("orphan")
 
 
+def test_a_dev_server_orphan_is_planned_by_pid_and_start_time(catalog, discovery):
+    # Its service left the catalog: discovery reports it as an orphan of kind process (no id).
+    discovery["orphans"] = [{"kind": "process", "name": "legacy-development", "comm": "node", "id": None,
+                             "project": None, "pid": 4242, "pgrp": 4242, "start_time": 99, "cmdline": "npm run dev",
+                             "ports": [5599], "service": "legacy", "environment": "development", "state": "running"}]
+    table = rule.format_table([], discovery["orphans"])
+    assert "dev server of legacy/development, which is not in the catalog" in table and "4242" in table
+    plan = rule.stop_plan([], discovery["orphans"])
+    assert [(t["kind"], t["pid"], t["start_time"], t["pgrp"]) for t in plan] == [("process", 4242, 99, 4242)]
+    assert plan[0]["reason"] == "orphan: dev server of legacy/development, which is not in the catalog"
+
+
 def test_stop_plan_lists_each_stray_once(catalog, discovery):
     stray = container("ztest-l2p-dev-stray", None, networks=["platform-dev", "platform"])
     unit_of(discovery, "l2p/development")["containers"].append(stray)
