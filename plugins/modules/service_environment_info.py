@@ -17,8 +17,8 @@ description:
   - Compares the host with the service catalog in one call and reports, per (service, environment) of the
     catalog, its compose projects and containers, its development servers and its state.
   - Reports everything unmanaged that holds a catalog container name, host port or named volume, processes
-    started by hand in a service's development source directory, and orphans (labelled containers whose
-    service or environment is not in the catalog).
+    started by hand in a service's development source directory, and orphans (labelled containers, and
+    dev servers started from a settings record, whose service or environment is not in the catalog).
   - Reads the Docker engine (one container list, one inspect per catalog container) and C(/proc) once each.
     M(korczewski.platform.single_environment) judges the same facts against the single-environment rule.
   - With O(engine=swarm) it runs on a swarm manager and reads the whole swarm instead (one service list, one
@@ -191,6 +191,8 @@ unmanaged:
 orphans:
   description:
     - Labelled containers whose service or environment is not in the catalog.
+    - Running dev servers whose settings record names a server of no catalog unit, each with C(kind=process),
+      its C(pid), C(start_time) and C(cmdline), and the service and environment it was started for.
     - With O(engine=swarm), labelled services, each with C(kind=service) and its stack as C(project).
   returned: success
   type: list

@@ -24,7 +24,8 @@ description:
     or container on a managed port, container name or volume (also while the rightful instance is stopped);
     a development container on the production network or pointing E(DATABASE_HOST) or E(DATABASE_URL) at the
     production database server; a development process connected to the production database."
-  - Labelled containers whose service or environment is not in the catalog are orphans (see O(orphans)).
+  - Labelled containers and dev servers whose service or environment is not in the catalog are orphans (see O(orphans));
+    enforcing stops a dev server orphan by its pid and start time, as any stray process.
   - With O(engine=swarm) (on a swarm manager) a production unit's rightful instance is its one stack, named like
     its compose project. A service carrying the unit's identity labels in another stack (or in none) is a
     second instance (V(second_stack)), as is any service with a development unit's identity on the swarm;
