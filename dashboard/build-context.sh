@@ -54,7 +54,7 @@ pins | while IFS='=' read -r name dummy version; do
     [ -n "$found" ] || { echo "no wheel for $name==$version in $cache" >&2; exit 1; }
     cp "$found" "$out/wheels/"
 done
-cp "$repo"/plugins/module_utils/*.py "$out/collections/ansible_collections/korczewski/platform/plugins/module_utils/"
+cp -r "$repo"/plugins/module_utils/. "$out/collections/ansible_collections/korczewski/platform/plugins/module_utils/"
 cp -r "$here/src/korczewski_dashboard" "$out/src/"
 find "$out" -name __pycache__ -type d -prune -exec rm -rf {} +
 # One file to copy to the host, and the context's hash (path, mode and content of every file) on the

@@ -80,3 +80,12 @@ def test_a_missing_input_is_laid_out_again_not_taken_for_unchanged(repo):
     # The layout runs and asks the index for the pins, which this test forbids (PIP=false).
     with pytest.raises(subprocess.CalledProcessError):
         lay_out(repo)
+
+
+def test_the_context_holds_every_module_utils_file_in_its_package(repo):
+    lay_out(repo)
+    source = repo / "plugins" / "module_utils"
+    copied = repo / "context" / "collections" / "ansible_collections" / "korczewski" / "platform" / "plugins" / "module_utils"
+    wanted = sorted(str(p.relative_to(source)) for p in source.rglob("*.py"))
+    assert "catalog/catalog.py" in wanted
+    assert sorted(str(p.relative_to(copied)) for p in copied.rglob("*.py")) == wanted
