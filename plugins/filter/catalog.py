@@ -199,7 +199,7 @@ def dev_secret_envs(services, domain, units, secrets, network=None):
 @_catalog_errors_as_filter_errors
 def health_targets(services, domain, environment=None, service=None, https_port=443):
     return _load(services, domain).health_targets(environment=environment, service=service,
-                                                         https_port=int(https_port))
+                                                  https_port=int(https_port))
 
 
 @_catalog_errors_as_filter_errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ansible_collections.korczewski.platform.plugins.module_utils.health import check as _health
-from ansible_collections.korczewski.platform.plugins.module_utils.health import probes as probes
+from ansible_collections.korczewski.platform.plugins.module_utils.health import probes
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -24,12 +24,15 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.resolv
 SECRETS_FILE = "secrets.env"
 
 
+def _pair(unit):
+    if isinstance(unit, dict):
+        return unit["service"], unit["environment"]
+    return unit[0], unit[1]
+
+
 def _pairs(units):
     for unit in units or []:
-        if isinstance(unit, dict):
-            yield unit["service"], unit["environment"]
-        else:
-            yield unit[0], unit[1]
+        yield _pair(unit)
 
 
 def _units(catalog, units):
@@ -38,7 +41,7 @@ def _units(catalog, units):
         if isinstance(unit, dict) and "container_specs" in unit and "secret_templates" in unit:
             yield unit["service"], unit["environment"], unit
         else:
-            service, environment = next(_pairs([unit]))
+            service, environment = _pair(unit)
             yield service, environment, catalog.unit(service, environment)
 
 

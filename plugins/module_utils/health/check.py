@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from ansible_collections.korczewski.platform.plugins.module_utils.health.conditions import parse_conditions
-from ansible_collections.korczewski.platform.plugins.module_utils.health import probes as probes
+from ansible_collections.korczewski.platform.plugins.module_utils.health import probes
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import inspect_swarm_container
 
 KINDS = ("https", "http", "tcp", "container")
