@@ -30,11 +30,6 @@ def _pair(unit):
     return unit[0], unit[1]
 
 
-def _pairs(units):
-    for unit in units or []:
-        yield _pair(unit)
-
-
 def _units(catalog, units):
     """(service, environment, unit) of each unit; a resolved unit (it has container_specs) as it is."""
     for unit in units or []:
