@@ -38,6 +38,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalo
     env_file_text,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.resolve import resolve, select
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.settings import apply_settings
 
 # Catalog.load per exact input: a catalog is read-only once loaded, so the same inputs give the
 # same catalog. A few entries: a run has one catalog (and a test several).
@@ -208,6 +209,12 @@ def platform_networks(services, domain, network=None):
 
 
 @_catalog_errors_as_filter_errors
+def catalog_settings(services, settings=None):
+    """services with imported settings in their production environments' env."""
+    return apply_settings(services, settings)
+
+
+@_catalog_errors_as_filter_errors
 def env_file(variables):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("env_file expects a mapping of variable names to values")
@@ -236,4 +243,5 @@ class FilterModule(object):
             "health_targets": health_targets,
             "platform_networks": platform_networks,
             "env_file": env_file,
+            "catalog_settings": catalog_settings,
         }

@@ -11,7 +11,8 @@ short_description: A secret from the vault, or generated once and persisted on t
 version_added: 0.1.0
 description:
   - Looks each term up as a C(/)-separated path in O(_terms) inside the variable
-    C(platform_secret_values) (usually filled from an ansible-vault file).
+    C(platform_secret_values), else C(vault_platform_secrets), the variable of the inventory's
+    ansible-vault file C(group_vars/all/vault.yml) (see C(playbooks/import_env.yml)).
   - When the vault has no value, generates a random password once, stores it with mode 0600 under
     C(platform_credentials_dir) on the controller and returns the same value on every later run.
   - This is the single rule for every secret of the platform, so the roles that create a database
@@ -74,7 +75,11 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         variables = variables or {}
-        values = self._templar.template(variables.get("platform_secret_values") or {})
+        # Every inventory reads its vault (group_vars/all/vault.yml) when it has one.
+        values = variables.get("platform_secret_values")
+        if values is None:
+            values = variables.get("vault_platform_secrets")
+        values = self._templar.template(values or {})
         base = self.get_option("credentials_dir") or variables.get("platform_credentials_dir")
         if base:
             base = self._templar.template(base)
