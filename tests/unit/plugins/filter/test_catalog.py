@@ -65,7 +65,14 @@ CATALOG_FILTER_CALLS = {
 
 def test_every_filter_is_covered_here():
     assert set(FILTERS) == set(CATALOG_FILTER_CALLS) | {"catalog_errors", "catalog_warnings", "env_file",
-                                                        "catalog_resolve", "catalog_select"}
+                                                        "catalog_resolve", "catalog_select", "catalog_settings"}
+
+
+def test_catalog_settings_is_the_model_s_merge_as_a_filter(base_services):
+    merged = f("catalog_settings")(base_services, {"auth": {"SMTP_HOST": "mail.local"}})
+    assert merged["auth"]["environments"]["production"]["env"] == {"SMTP_HOST": "mail.local"}
+    with pytest.raises(AnsibleFilterError, match="platform_imported_settings.mailer: platform_services has no service mailer"):
+        f("catalog_settings")(base_services, {"mailer": {"A": "1"}})
 
 
 # ---------------------------------------------------------------- the catalog of one run
