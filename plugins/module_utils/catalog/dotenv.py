@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.dotenv.parse import DotenvError, parse_dotenv
 
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -50,25 +51,8 @@ def env_file_text(variables):
 
 def parse_env_file(text):
     """Read a dotenv file (such as the seed's central .env) into a dict: the inverse of
-    env_file_text, and what migrating the seed's .env needs."""
-    result = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export "):].lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not ENV_NAME_RE.match(key):
-            raise CatalogError(["line %d: expected KEY=value, got %r" % (number, raw)])
-        value = value.strip()
-        if value[:1] == "'" and value.endswith("'") and len(value) > 1:
-            value = value[1:-1]
-        elif value[:1] == '"' and value.endswith('"') and len(value) > 1:
-            # One pass, so an escaped backslash before 'n' stays a backslash and an 'n'.
-            value = re.sub(r'\\(["\\$n])', lambda m: "\n" if m.group(1) == "n" else m.group(1), value[1:-1])
-        else:
-            value = value.split(" #", 1)[0].rstrip()
-        result[key] = value
-    return result
+    env_file_text. One reader for every dotenv text: dotenv/parse.py."""
+    try:
+        return parse_dotenv(text).values
+    except DotenvError as exc:
+        raise CatalogError([str(exc)])
