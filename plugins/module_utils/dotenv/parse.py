@@ -5,10 +5,11 @@
 
 The central .env of a hand-run stack is written for Compose and shell scripts, so it is read the
 way Compose reads it: blank lines and ``#`` comments, ``export``, whitespace around ``=``;
-unquoted values trimmed, a ``#`` after whitespace starting a comment; single quotes literal;
+unquoted values trimmed, a ``#`` after whitespace starting a comment; single quotes literal
+but for ``\'``;
 double quotes with ``\\n \\r \\t \\\\ \\" \\$`` escapes; both quotes may span lines (a PEM key);
 ``${VAR}``, ``$VAR``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?message}`` and
-``${VAR?message}`` in unquoted and double-quoted values, resolved from keys defined earlier in the
+``${VAR?message}``, ``${VAR:+alt}``, ``${VAR+alt}`` (not nested) in unquoted and double-quoted values, resolved from keys defined earlier in the
 file, then from ``environ``; ``$$`` is a literal ``$``. A reference to nothing is empty, with a
 warning. Messages name lines and keys, never a value: the values are secrets. Private to
 korczewski.platform; standard library only.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-_REFERENCE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_REFERENCE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 # An escaped $ becomes this marker until interpolation is done, so it is never a reference.
 _DOLLAR = "\x00"
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": _DOLLAR, "'": "'"}
@@ -47,7 +48,7 @@ def _quoted(text, pos, quote, line, key):
     index = pos + 1
     while index < len(text):
         char = text[index]
-        if char == "\\" and quote == '"' and index + 1 < len(text):
+        if char == "\\" and index + 1 < len(text) and (quote == '"' or text[index + 1] == "'"):
             index += 2
             continue
         if char == quote:
@@ -77,6 +78,10 @@ def _interpolate(value, known, environ, line, key, warnings):
             if found is None or (operator == ":-" and found == ""):
                 return _interpolate(argument or "", known, environ, line, key, warnings)
             return found
+        if operator in (":+", "+"):
+            if found is None or (operator == ":+" and found == ""):
+                return ""
+            return _interpolate(argument or "", known, environ, line, key, warnings)
         if operator in (":?", "?"):
             if found is None or (operator == ":?" and found == ""):
                 raise DotenvError(line, "%s requires %s: %s" % (key, name, argument or "it is not set"), key)
@@ -103,7 +108,7 @@ def _value(text, pos, line, key, known, environ, warnings):
         if rest and not rest.startswith("#"):
             raise DotenvError(line, "%s: only a comment may follow the closing quote" % key, key)
         if quote == "'":
-            value = raw
+            value = raw.replace("\\'", "'")
         else:
             value = _interpolate(_unescape(raw), known, environ, line, key, warnings).replace(_DOLLAR, "$")
         return value, rest_end, raw.count("\n")
@@ -111,8 +116,6 @@ def _value(text, pos, line, key, known, environ, warnings):
     comment = re.search(r"[ \t]#", raw)
     if comment:
         raw = raw[:comment.start()]
-    if raw.startswith("#"):
-        raw = ""
     return _interpolate(raw.strip(), known, environ, line, key, warnings), end_of_line, 0
 
 
@@ -132,7 +135,7 @@ def parse_dotenv(text, environ=None):
         start = pos + len(text[pos:end]) - len(text[pos:end].lstrip())
         if text.startswith("export", start) and text[start + 6:start + 7] in (" ", "\t"):
             start += 7
-            while text[start] in " \t":
+            while start < end and text[start] in " \t":
                 start += 1
         match = _KEY.match(text, start)
         after_key = match.end() if match else start
@@ -140,9 +143,9 @@ def parse_dotenv(text, environ=None):
         while equals < end and text[equals] in " \t":
             equals += 1
         if not match or equals >= end or text[equals] != "=":
-            head = text[start:end].split("=", 1)[0].strip()
+            # Never the line's text: it may be part of a value (an unquoted PEM line, say).
             if "=" in text[start:end]:
-                raise DotenvError(line, "%r is not a valid variable name" % head[:40])
+                raise DotenvError(line, "no valid variable name before = (letters, digits, _ . -; not a digit first)")
             raise DotenvError(line, "expected KEY=value")
         key = match.group(0)
         value, pos, spanned = _value(text, equals + 1, line, key, result.values, environ, result.warnings)

@@ -31,9 +31,17 @@ from ansible_collections.korczewski.platform.plugins.module_utils.dotenv.parse i
     ('A=one\nB="${A} \\${A} $$"\n', {"A": "one", "B": "one ${A} $"}),
     ("A=x\nA=y\n", {"A": "y"}),
     ("my.key-1=x\n", {"my.key-1": "x"}),
+    ("A=#ff0000\nB= # kept\n", {"A": "#ff0000", "B": "# kept"}),       # a # needs whitespace before it
+    ("A='Let\\'s go!'\n", {"A": "Let's go!"}),
+    ("A=1\nB=\nC=${A:+alt}-${B:+alt}-${B+set}-${NO+x}\n", {"A": "1", "B": "", "C": "alt--set-"}),
+    ("A=1\nexport", None),
 ])
 def test_the_syntax(text, expected):
-    assert parse_dotenv(text).values == expected
+    if expected is None:
+        with pytest.raises(DotenvError):
+            parse_dotenv(text)
+    else:
+        assert parse_dotenv(text).values == expected
 
 
 def test_a_central_env_as_a_hand_run_installation_keeps_it():
@@ -82,7 +90,8 @@ SECRET = "ZZsecretZZ"
 
 @pytest.mark.parametrize("text,message", [
     ("OK=1\n%s\n" % SECRET, "line 2: expected KEY=value"),
-    ("1A=%s\n" % SECRET, "line 1: '1A' is not a valid variable name"),
+    ("1A=%s\n" % SECRET, "line 1: no valid variable name before = (letters, digits, _ . -; not a digit first)"),
+    ("A=1\nZZsecretZZ+QIBAD/AN==\n", "line 2: no valid variable name before = (letters, digits, _ . -; not a digit first)"),
     ('A="%s\nnever closed\n' % SECRET, "line 1: the double quote of A opened here is never closed"),
     ("A='%s\n" % SECRET, "line 1: the single quote of A opened here is never closed"),
     ('A="%s" %s\n' % (SECRET, SECRET), "line 1: A: only a comment may follow the closing quote"),
