@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-import tempfile
 
 import yaml
 
@@ -21,22 +20,14 @@ from ansible.parsing.vault import is_encrypted
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.korczewski.platform.plugins.module_utils.dotenv.import_plan import ImportMapError, plan_import
+from ansible_collections.korczewski.platform.plugins.module_utils.devserver.record import atomic_write
 from ansible_collections.korczewski.platform.plugins.module_utils.dotenv.parse import DotenvError, parse_dotenv
+from ansible_collections.korczewski.platform.plugins.modules.env_import import ARGUMENT_SPEC
 
 VAULT_VARIABLE = "vault_platform_secrets"
 SETTINGS_VARIABLE = "platform_imported_settings"
 VAULT_MODE = 0o600
 SETTINGS_MODE = 0o644
-
-ARGUMENT_SPEC = dict(
-    env_file=dict(type="path", required=True),
-    map=dict(type="dict", required=True),
-    vault_file=dict(type="path", required=True),
-    settings_file=dict(type="path", required=True),
-    overwrite=dict(type="bool", default=False),
-    consumed=dict(type="list", elements="str", default=[]),
-    services=dict(type="list", elements="str", default=[]),
-)
 
 
 def _plain(tree):
@@ -48,18 +39,8 @@ def _plain(tree):
 
 def _write(path, data, mode):
     """Replace path atomically, so a full disk or a killed run never leaves half a file."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    atomic_write(path, data, mode)
 
 
 def _dump(header, variable, tree):

@@ -121,19 +121,20 @@ setting_changes:
 from ansible.module_utils.basic import AnsibleModule
 
 
+# The action plugin validates its arguments with this spec too.
+ARGUMENT_SPEC = dict(
+    env_file=dict(type="path", required=True),
+    map=dict(type="dict", required=True),
+    vault_file=dict(type="path", required=True),
+    settings_file=dict(type="path", required=True),
+    overwrite=dict(type="bool", default=False),
+    consumed=dict(type="list", elements="str", default=[]),
+    services=dict(type="list", elements="str", default=[]),
+)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            env_file=dict(type="path", required=True),
-            map=dict(type="dict", required=True),
-            vault_file=dict(type="path", required=True),
-            settings_file=dict(type="path", required=True),
-            overwrite=dict(type="bool", default=False),
-            consumed=dict(type="list", elements="str", default=[]),
-            services=dict(type="list", elements="str", default=[]),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="korczewski.platform.env_import runs as an action plugin on the controller")
 
 
