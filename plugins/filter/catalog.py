@@ -38,6 +38,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalo
     env_file_text,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.resolve import resolve, select
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.adopted import apply_adopted
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.settings import apply_settings
 
 # Catalog.load per exact input: a catalog is read-only once loaded, so the same inputs give the
@@ -209,9 +210,10 @@ def platform_networks(services, domain, network=None):
 
 
 @_catalog_errors_as_filter_errors
-def catalog_settings(services, settings=None):
-    """services with imported settings in their production environments' env."""
-    return apply_settings(services, settings)
+def catalog_settings(services, settings=None, volumes=None):
+    """services with imported settings in their production environments' env and adopted volumes
+    in their volume entries."""
+    return apply_adopted(apply_settings(services, settings), volumes)
 
 
 @_catalog_errors_as_filter_errors

@@ -281,8 +281,14 @@ class Derivations(object):
             if cont.volumes:
                 spec["volumes"] = []
                 for vol in cont.volumes:
+                    if vol["kind"] == "directory":
+                        spec["volumes"].append("%s:%s" % (vol["source"], vol["path"]))
+                        continue
                     spec["volumes"].append("%s:%s" % (vol["name"], vol["path"]))
-                    volumes[vol["name"]] = {"name": vol["name"]}
+                    # A volume the unit did not create (an adopted one) is external: compose
+                    # neither creates nor ever removes it.
+                    volumes[vol["name"]] = ({"name": vol["name"]} if vol["source"] == vol["name"]
+                                            else {"name": vol["source"], "external": True})
             if cont.shm_size:
                 spec["shm_size"] = cont.shm_size
             if cont.ipc:

@@ -86,18 +86,30 @@ def parse_route(chk, raw, path, port):
 
 
 def parse_volumes(chk, raw, path):
+    """[{name, path, source, kind}]: the catalog's volume name, the mount point, and what is mounted
+    there: the named volume ``name`` itself (kind volume), an existing volume of another name
+    (``external``, one a hand-run installation created) or a host directory (``host_path``)."""
     volumes = []
     for j, vol in enumerate(chk.seq(raw, path)):
         vpath = "%s[%d]" % (path, j)
-        if chk.mapping(vol, vpath, ("name", "path")) is None:
+        if chk.mapping(vol, vpath, ("name", "path", "external", "host_path")) is None:
             continue
         vname = chk.string(vol.get("name"), vpath + ".name", required=True, pattern=CONTAINER_NAME_RE,
                            what="volume name")
         vdir = chk.string(vol.get("path"), vpath + ".path", required=True)
+        external = chk.string(vol.get("external"), vpath + ".external", pattern=CONTAINER_NAME_RE, what="volume name")
+        host_path = chk.string(vol.get("host_path"), vpath + ".host_path")
+        if external and host_path:
+            chk.error(vpath, "external (a volume) and host_path (a directory) both name the data of '%s': "
+                      "keep one" % vname)
+        elif host_path and (not host_path.startswith("/") or ":" in host_path):
+            chk.error(vpath + ".host_path", "must be an absolute host directory without ':', got '%s'" % host_path)
+            host_path = None
         if vdir and not vdir.startswith("/"):
             chk.error(vpath + ".path", "must be an absolute path inside the container, got '%s'" % vdir)
         elif vname and vdir:
-            volumes.append({"name": vname, "path": vdir})
+            kind, source = ("directory", host_path) if host_path else ("volume", external or vname)
+            volumes.append({"name": vname, "path": vdir, "source": source, "kind": kind})
     return volumes
 
 

@@ -336,10 +336,12 @@ def _volumes_stay_in_their_environment(chk, catalog):
             for cont in env.containers:
                 path = "%s.containers[%d].volumes" % (_env_path(svc, env), cont.index)
                 for vol in cont.volumes:
-                    owner_env, owner = owners.setdefault(vol["name"], (env.name, "%s.%s" % (svc.name, env.name)))
+                    # By what is mounted: two catalog names may point at one adopted volume or directory.
+                    what = "%s '%s'" % (vol["kind"], vol["source"])
+                    owner_env, owner = owners.setdefault(what, (env.name, "%s.%s" % (svc.name, env.name)))
                     if owner_env != env.name:
-                        chk.error(path, "volume '%s' is also used by %s: production and development never "
-                                  "share data" % (vol["name"], owner))
+                        chk.error(path, "%s is also used by %s: production and development never "
+                                  "share data" % (what, owner))
 
 
 CATALOG_RULES = (_host_ports_are_unique, _production_is_reached_through_traefik, _container_names_are_unique,

@@ -47,7 +47,8 @@ class CatalogIndex:
                     self.port_owner[pub.host] = (key, "container", cont.name)
                     ports.append(pub.host)
                 for vol in cont.volumes:
-                    self.volume_owner[vol["name"]] = key
+                    if vol["kind"] == "volume":
+                        self.volume_owner[vol["source"]] = key
             self.expected[key] = {
                 "containers": [c.name for c in env.containers],
                 "replicas": sum(c.replicas for c in env.containers),

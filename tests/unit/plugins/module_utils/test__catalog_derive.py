@@ -526,14 +526,16 @@ def test_unit_publishes_ports_as_data(catalog):
                        "volumes": [], "database": None, "database_server": None}
     [postgres_dev] = catalog.unit("shared-postgres", "development")["container_specs"]
     assert postgres_dev["publish"] == [{"host": 5433, "container": 5432, "address": "127.0.0.1"}]
-    assert postgres_dev["volumes"] == [{"name": "postgres-dev-data", "path": "/var/lib/postgresql/data"}]
+    assert postgres_dev["volumes"] == [{"name": "postgres-dev-data", "path": "/var/lib/postgresql/data",
+                                        "source": "postgres-dev-data", "kind": "volume"}]
 
 
 def test_unit_keeps_container_names_and_compose_services(catalog):
     unit = catalog.unit("videovault", "development")
     assert unit["containers"] == ["videovault-dev"]
     assert [(c["name"], c["service"]) for c in unit["container_specs"]] == [("videovault-dev", "videovault-dev")]
-    assert unit["container_specs"][0]["volumes"] == [{"name": "videovault-dev-media", "path": "/data"}]
+    assert unit["container_specs"][0]["volumes"] == [{"name": "videovault-dev-media", "path": "/data",
+                                                      "source": "videovault-dev-media", "kind": "volume"}]
 
 
 def test_database_server_unit_lists_its_databases_and_the_superuser_with_secret_paths(catalog):
