@@ -159,6 +159,20 @@ options:
     type: list
     elements: str
     default: []
+  takeover:
+    description:
+      - Take over the projects' container names from containers that do not belong to the project
+        (a hand-run C(docker run) container or another compose project), as C(playbooks/adopt.yml) does.
+      - Each such container is renamed C(<name>-adopting) and stopped before the project comes up. Once
+        the project is healthy it is removed (never its volumes); when the project does not become
+        healthy, the project's new containers of those names are removed and the old containers get
+        their names back and run again, and the project fails saying so. A C(<name>-adopting) container
+        left by an interrupted run is finished or undone the same way.
+      - Without it, a foreign container holding a name makes C(docker compose up) fail, and nothing of
+        it is touched.
+      - Only with O(engine=compose).
+    type: bool
+    default: false
   workers:
     description: How many projects are applied at the same time.
     type: int
@@ -256,6 +270,15 @@ projects:
       description: Containers created or recreated in this call.
       type: list
       elements: str
+    taken_over:
+      description: With O(takeover), the container names taken over (or, in check mode, to be taken over) from other containers.
+      type: list
+      elements: str
+    restored:
+      description: With O(takeover), when the project failed, the old containers that run again under their names.
+      type: list
+      elements: str
+      returned: when a takeover was undone
     actions:
       description: In check mode, what C(docker compose --dry-run up) of the new files would do, such as C(Container auth-service Recreate).
       type: list
@@ -317,6 +340,7 @@ def main():
             projects=dict(type='list', elements='dict', required=True, options=PROJECT_OPTIONS),
             restart=dict(type='list', elements='str', default=[]),
             workers=dict(type='int', default=4),
+            takeover=dict(type='bool', default=False),
             engine=dict(type='str', default='compose', choices=['compose', 'swarm']),
             log_lines=dict(type='int', default=30),
             docker_cli=dict(type='str', default='docker'),
@@ -347,8 +371,12 @@ def main():
         prerequisites(projects)
     except PlanError as exc:
         errors.extend(exc.args[0])
+    if module.params['takeover'] and module.params['engine'] != 'compose':
+        errors.append("takeover works with engine compose only, not %s" % module.params['engine'])
     if errors:
         module.fail_json(msg="; ".join(errors))
+    for spec in projects:
+        spec['takeover'] = module.params['takeover']
 
     engine = ENGINES[module.params['engine']](docker=module.params['docker_cli'], log_lines=module.params['log_lines'])
     try:

@@ -18,6 +18,7 @@ import tempfile
 import threading
 
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.takeover import Takeover, container_names
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
     check_relative_path,
     failure_report,
@@ -143,6 +144,43 @@ class ComposeEngine(object):
         rc, out, err = self._run(["compose", "--project-name", name, "down", "--remove-orphans"], timeout=wait_timeout + 120)
         return None if rc == 0 else (err or out).strip()
 
+    # Single containers, for a takeover (compose.takeover): found by exact name, any state.
+
+    def named_containers(self, names):
+        """[{name, id, project, running, image}] of the containers with exactly these names."""
+        if not names:
+            return []
+        template = '{{.Names}}\t{{.ID}}\t{{.Image}}\t{{.State}}\t{{.Label "com.docker.compose.project"}}'
+        rc, out, err = self._run(["ps", "--all", "--format", template] + ["--filter=name=^/%s$" % n for n in names])
+        if rc != 0:
+            raise EngineError("docker ps failed: %s" % err.strip())
+        found = []
+        for line in out.splitlines():
+            fields = line.split("\t")
+            if len(fields) != 5 or fields[0] not in names:
+                continue
+            found.append({"name": fields[0], "id": fields[1][:12], "image": fields[2], "running": fields[3] == "running",
+                          "project": fields[4] or None})
+        return found
+
+    def _container(self, argv, what):
+        rc, out, err = self._run(argv)
+        if rc != 0:
+            raise EngineError("%s failed: %s" % (what, (err or out).strip()))
+
+    def rename_container(self, container, name):
+        self._container(["rename", container, name], "renaming container %s to %s" % (container, name))
+
+    def stop_container(self, container):
+        self._container(["stop", container], "stopping container %s" % container)
+
+    def start_container(self, container):
+        self._container(["start", container], "starting container %s" % container)
+
+    def remove_container(self, container, force=False):
+        # Never --volumes: what a container mounted stays.
+        self._container(["rm"] + (["--force"] if force else []) + [container], "removing container %s" % container)
+
     def diagnose(self, name):
         """[{name, status, health, exit_code, probe, logs}] of the containers that are not healthy."""
         found = []
@@ -209,7 +247,7 @@ class ProjectApply(object):
 
     def run(self):
         result = {"name": self.name, "state": self.spec["state"], "project_dir": self.dir, "changed": False,
-                  "failed": False, "files_changed": [], "up": False, "restarted": False,
+                  "failed": False, "files_changed": [], "up": False, "restarted": False, "taken_over": [],
                   "recreated": [], "actions": [], "containers_before": {}, "containers_after": {}}
         try:
             self._run(result)
@@ -283,15 +321,26 @@ class ProjectApply(object):
                 os.makedirs(os.path.dirname(target), 0o755 if self.wanted[path][1] & 0o004 else 0o750)
             os.replace(os.path.join(staging, path), target)
 
+    def _takeover(self):
+        """The Takeover of this project's names when the call takes over (holders found), else None."""
+        if not self.spec.get("takeover") or self.spec["state"] != "present":
+            return None
+        takeover = Takeover(self.engine, self.name, container_names(self.spec["definition"]))
+        return takeover if takeover.find() else None
+
     def _predict(self, result, staging, before, changed_files):
         state = self.spec["state"]
         if state == "present":
+            takeover = self._takeover()
             try:
                 actions = ["%s %s %s" % a for a in self.engine.dry_run(self.name, staging, self.compose_file)]
             except EngineError as exc:
                 # On a fresh host what the project needs (its network, a bind-mount source) may
                 # come from an earlier task that check mode did not run: say so, do not fail.
                 actions = [mask("cannot predict before earlier changes are made: %s" % exc, self.secrets)]
+            if takeover:
+                result["taken_over"] = [h["name"] for h in takeover.holders]
+                actions = ["Container %s Take over (%s)" % (h["name"], takeover.describe(h)) for h in takeover.holders] + actions
             result["actions"] = actions
             result["changed"] = bool(changed_files or actions or self.restart)
         else:
@@ -304,8 +353,12 @@ class ProjectApply(object):
         timeout = self.spec["wait_timeout"]
         error = None
         stopped = False
+        takeover = self._takeover()
         if state == "present":
             reason = "files changed: %s" % ", ".join(changed_files) if changed_files else not_converged(self.spec["definition"], before)
+            if takeover:
+                result["taken_over"] = [h["name"] for h in takeover.holders]
+                takeover.set_aside()
             if reason:
                 result["up"] = True
                 result["reason"] = reason
@@ -328,6 +381,15 @@ class ProjectApply(object):
         if error:
             result["failed"] = True
             result["msg"] = failure_report(self.name, error, self.engine.diagnose(self.name), self.secrets)
+            if takeover:
+                result["restored"] = takeover.undo()
+                result["containers_after"] = snapshot(self.engine.containers(self.name))
+                result["msg"] += ("\nNothing was taken over: the project's new containers are removed and %s "
+                                  "carry their names again (running: %s)."
+                                  % (", ".join(h["name"] for h in takeover.holders), ", ".join(result["restored"]) or "none"))
+        elif takeover:
+            takeover.finish()
+            result["changed"] = True
 
     def _absent(self, result, existing):
         before = self.engine.containers(self.name)

@@ -240,3 +240,86 @@ def test_a_secrets_file_the_unit_no_longer_reads_is_removed(root):
     rc, result, output = run_module({"projects": [without]})
     assert rc == 0, output
     assert not by_name(result)["ztest-apply-other"]["changed"]
+
+
+# ---------------------------------------------------------------------------------------- takeover
+
+TAKEN = "ztest-takeover-app"
+
+
+@pytest.fixture
+def hand_run(tmp_path):
+    """A hand-run container (docker run, no compose project) holding TAKEN with data in a volume."""
+    docker("run", "-d", "--name", TAKEN, "-v", "%s:/data" % VOLUME, IMAGE, "sh", "-c",
+           "echo hand-run > /data/marker; exec sleep infinity")
+    yield tmp_path
+    for name in (TAKEN, TAKEN + "-adopting"):
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+    subprocess.run(["docker", "compose", "--project-name", "ztest-takeover", "down", "--timeout", "0"], cwd="/",
+                   capture_output=True, check=False)
+    subprocess.run(["docker", "volume", "rm", "-f", VOLUME], capture_output=True, check=False)
+
+
+def takeover_spec(root, health_cmd="true"):
+    svc = dict(service(health_cmd=health_cmd), container_name=TAKEN, volumes=["data:/data"])
+    result = spec(root, "ztest-takeover", {"app": svc}, wait_timeout=15)
+    result["definition"]["volumes"] = {"data": {"name": VOLUME, "external": True}}
+    return result
+
+
+def test_takeover_replaces_a_hand_run_container_once_healthy_and_keeps_its_volume(hand_run):
+    old = container_id(TAKEN)
+    rc, result, output = run_module({"projects": [takeover_spec(hand_run)], "takeover": True}, "--check")
+    assert rc == 0, output
+    [planned] = result["projects"]
+    assert planned["changed"] and planned["taken_over"] == [TAKEN]
+    assert any(a.startswith("Container %s Take over (container %s of image %s, no compose project" % (TAKEN, old[:12], IMAGE))
+               for a in planned["actions"]), planned["actions"]
+    assert container_id(TAKEN) == old, "check mode changed nothing"
+
+    rc, result, output = run_module({"projects": [takeover_spec(hand_run)], "takeover": True})
+    assert rc == 0, output
+    [applied] = result["projects"]
+    assert applied["changed"] and applied["taken_over"] == [TAKEN]
+    assert container_id(TAKEN) != old
+    assert docker("inspect", "--format", '{{index .Config.Labels "com.docker.compose.project"}}', TAKEN) == "ztest-takeover"
+    assert docker("ps", "-a", "-q", "--filter", "id=%s" % old) == "", "the old container is removed once the new one is healthy"
+    assert docker("exec", TAKEN, "cat", "/data/marker") == "hand-run"
+
+    rc, result, output = run_module({"projects": [takeover_spec(hand_run)], "takeover": True})
+    assert rc == 0, output
+    assert not result["projects"][0]["changed"] and result["projects"][0]["taken_over"] == []
+
+
+def test_a_takeover_whose_project_never_gets_healthy_gives_the_old_container_back(hand_run):
+    old = container_id(TAKEN)
+    rc, result, output = run_module({"projects": [takeover_spec(hand_run, health_cmd="false")], "takeover": True})
+    assert rc != 0
+    [failed] = result["projects"]
+    assert failed["failed"] and failed["restored"] == [TAKEN]
+    assert "Nothing was taken over" in failed["msg"] and TAKEN in failed["msg"]
+    assert container_id(TAKEN) == old
+    assert docker("inspect", "--format", "{{.State.Running}}", TAKEN) == "true"
+    assert docker("ps", "-a", "-q", "--filter", "label=com.docker.compose.project=ztest-takeover") == ""
+    assert docker("exec", TAKEN, "cat", "/data/marker") == "hand-run"
+
+
+def test_a_container_set_aside_by_an_interrupted_run_is_taken_over_by_the_next(hand_run):
+    old = container_id(TAKEN)
+    # What a run killed right after setting it aside leaves.
+    docker("rename", TAKEN, TAKEN + "-adopting")
+    docker("stop", TAKEN + "-adopting")
+    rc, result, output = run_module({"projects": [takeover_spec(hand_run)], "takeover": True})
+    assert rc == 0, output
+    assert result["projects"][0]["taken_over"] == [TAKEN]
+    assert docker("ps", "-a", "-q", "--filter", "id=%s" % old) == ""
+    assert docker("exec", TAKEN, "cat", "/data/marker") == "hand-run"
+
+
+def test_without_takeover_a_foreign_holder_is_left_alone(hand_run):
+    old = container_id(TAKEN)
+    rc, result, output = run_module({"projects": [takeover_spec(hand_run)]})
+    assert rc != 0
+    assert "already in use" in result["projects"][0]["msg"], result["projects"][0]["msg"]
+    assert container_id(TAKEN) == old
+    assert docker("inspect", "--format", "{{.State.Running}}", TAKEN) == "true"
