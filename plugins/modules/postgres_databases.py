@@ -80,6 +80,10 @@ options:
         description: As O(restrict_maintenance_databases).
         type: bool
         default: false
+      adopted_owners:
+        description: As O(adopted_owners).
+        type: dict
+        default: {}
   databases:
     description: The application databases this call converges; other databases are left alone.
     type: list
@@ -107,6 +111,15 @@ options:
       - When given, the superuser's password is kept equal to it (the image reads its password only
         when it initialises an empty data directory).
     type: str
+  adopted_owners:
+    description:
+      - Database name to the role that owned it in a hand-run installation, as C(playbooks/adopt.yml)
+        records them (C(platform_adopted_owners)). For each of O(databases) named here whose old role
+        exists, the owner gets every object of the old role in that database (C(REASSIGN OWNED)) and
+        the old role becomes a member of the owner, so it keeps its login and its access.
+      - Changes only while the old role still owns something there or is not yet a member.
+    type: dict
+    default: {}
   restrict_maintenance_databases:
     description: Revoke C(CONNECT) on C(postgres) and C(template1) from C(PUBLIC).
     type: bool
@@ -202,6 +215,7 @@ SERVER_OPTIONS = dict(
     superuser=dict(type='str', default='postgres'),
     superuser_password=dict(type='str', no_log=True),
     restrict_maintenance_databases=dict(type='bool', default=False),
+    adopted_owners=dict(type='dict', default={}),
 )
 
 
@@ -232,6 +246,14 @@ def converge(params, runner, check_mode):
                                   'converging %s' % step['name'])
         for database in revoke:
             runner.revoke_public_connect(database)
+    adopted = params.get('adopted_owners') or {}
+    for step in steps:
+        old = adopted.get(step['name'])
+        # In check mode a database the run would create does not exist yet: nothing of it to adopt.
+        exists = not check_mode or any(d['name'] == step['name'] and d['db_exists'] for d in state['databases'])
+        if old and old != step['owner'] and exists and runner.adopt_owner(step['name'], old, step['owner'], check_mode):
+            step['apply'] = True
+            step['reasons'].append("%s gets the objects of %s" % (step['owner'], old))
 
     databases = [dict(name=s['name'], owner=s['owner'], changed=s['apply'], reasons=s['reasons']) for s in steps]
     changed = superuser_changed or bool(revoke) or any(s['apply'] for s in steps)
@@ -267,6 +289,7 @@ def main():
             superuser=dict(type='str', default='postgres'),
             superuser_password=dict(type='str', no_log=True),
             restrict_maintenance_databases=dict(type='bool', default=False),
+            adopted_owners=dict(type='dict', default={}),
             docker_cli=dict(type='str', default='docker'),
         ),
         required_one_of=[('container', 'servers')],

@@ -50,6 +50,32 @@ SELECT json_build_object(
 );
 """
 
+# Read-only, for a takeover's plan: every database with its owner, one JSON document.
+OWNERS_SQL = r"""
+SELECT json_build_object('databases', coalesce((
+  SELECT json_agg(json_build_object('name', d.datname, 'owner', pg_get_userbyid(d.datdba)) ORDER BY d.datname)
+  FROM pg_database d WHERE NOT d.datistemplate AND d.datname <> 'postgres'), '[]'::json));
+"""
+
+# Run in the adopted database: the catalog's owner gets every object of the hand-run owner, which
+# keeps its login and its access as a member of the catalog's owner. Says whether it changed anything.
+ADOPT_OWNER_SQL = r"""
+SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'old') AS has_old \gset
+\if :has_old
+SELECT (EXISTS (SELECT FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = :'old'))
+     OR EXISTS (SELECT FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = :'old'))
+     OR EXISTS (SELECT FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles WHERE rolname = :'old'))
+     OR EXISTS (SELECT FROM pg_type WHERE typowner = (SELECT oid FROM pg_roles WHERE rolname = :'old')
+                AND typrelid = 0 AND typnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', 'information_schema')))
+     OR NOT pg_has_role(:'old', :'new', 'MEMBER')) AS todo \gset
+\if :todo
+REASSIGN OWNED BY :"old" TO :"new";
+GRANT :"new" TO :"old";
+\echo changed
+\endif
+\endif
+"""
+
 # Statements that set a password must never reach the server log.
 QUIET = """\\set ON_ERROR_STOP on
 SET log_statement = 'none';
@@ -241,6 +267,27 @@ class PsqlRunner(object):
         rc, _out, err = self._exec(args + ["-f", "-"], stdin=script)
         if rc != 0:
             raise ProvisionError("%s on %s failed: %s" % (what, self.container, err.strip()))
+
+    def owners(self):
+        """OWNERS_SQL's answer: the server's databases and their owners."""
+        rc, out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", "postgres", "-f", "-"], stdin=OWNERS_SQL)
+        if rc != 0:
+            raise ProvisionError("reading the databases of %s failed: %s" % (self.container, err.strip()))
+        try:
+            return json.loads(out)
+        except ValueError:
+            raise ProvisionError("the databases of %s are not JSON: %r" % (self.container, out[:200]))
+
+    def adopt_owner(self, database, old, new, check_mode=False):
+        """Whether the catalog's owner new must get (or got) every object of old in database."""
+        script = ADOPT_OWNER_SQL
+        if check_mode:
+            script = script.replace('REASSIGN OWNED BY :"old" TO :"new";\nGRANT :"new" TO :"old";\n', "")
+        rc, out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", database, "-v", "old=" + old, "-v", "new=" + new,
+                                   "-f", "-"], stdin=script)
+        if rc != 0:
+            raise ProvisionError("giving %s the objects of %s in %s failed: %s" % (new, old, database, err.strip()))
+        return "changed" in out.split()
 
     def revoke_public_connect(self, database):
         rc, _out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c",

@@ -106,3 +106,40 @@ def test_a_changed_password_is_found_by_logging_in_and_set(server, tmp_path):
     wrong_superuser = run(tmp_path, _ansible_check_mode=True, container=server, superuser_password="Zt3st-not it",
                           databases=entry(server, password="Zt3st-new owner pw")["databases"])
     assert wrong_superuser["superuser_changed"] is True and wrong_superuser["changed"] is True
+
+
+def psql(server, sql, database="postgres", user=None, password=None):
+    argv = ["docker", "exec"]
+    if password is not None:
+        argv += ["-e", "PGPASSWORD=" + password]
+    argv += [server, "psql", "-X", "-w", "-tA", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", sql]
+    argv += ["-h", "127.0.0.1", "-U", user] if user else ["-U", "postgres"]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def test_an_adopted_owner_hands_every_object_to_the_catalogs_owner_and_keeps_its_login(server, tmp_path):
+    # A hand-run installation's database, owned by a role of another name than the catalog's owner.
+    for sql in ("CREATE ROLE ztest_handrun LOGIN PASSWORD 'Zt3st-handrun-pw'",
+                "CREATE DATABASE ztest_adopted OWNER ztest_handrun"):
+        assert psql(server, sql).returncode == 0
+    made = psql(server, "CREATE TABLE notes (id serial PRIMARY KEY, body text); INSERT INTO notes (body) VALUES ('a'), ('b');",
+                "ztest_adopted", "ztest_handrun", "Zt3st-handrun-pw")
+    assert made.returncode == 0, made.stderr
+    args = {"container": server, "adopted_owners": {"ztest_adopted": "ztest_handrun"},
+            "databases": [{"name": "ztest_adopted", "owner": "ztest_adopted_user", "password": OWNER_PASSWORD}]}
+
+    checked = run(tmp_path, _ansible_check_mode=True, **args)
+    assert checked["changed"] is True and "ztest_adopted_user gets the objects of ztest_handrun" in checked["databases"][0]["reasons"]
+    assert psql(server, "SELECT tableowner FROM pg_tables WHERE tablename = 'notes'", "ztest_adopted").stdout.strip() == "ztest_handrun"
+
+    first = run(tmp_path, **args)
+    assert not first.get("failed") and first["changed"] is True, first
+    assert psql(server, "SELECT tableowner FROM pg_tables WHERE tablename = 'notes'", "ztest_adopted").stdout.strip() == "ztest_adopted_user"
+    # The catalog's owner reads and writes what the hand-run role had; the hand-run role still does too.
+    wrote = psql(server, "INSERT INTO notes (body) VALUES ('c') RETURNING id", "ztest_adopted", "ztest_adopted_user", OWNER_PASSWORD)
+    assert wrote.returncode == 0 and wrote.stdout.strip().splitlines()[0] == "3", wrote.stderr
+    old = psql(server, "SELECT count(*) FROM notes", "ztest_adopted", "ztest_handrun", "Zt3st-handrun-pw")
+    assert old.returncode == 0 and old.stdout.strip() == "3", old.stderr
+
+    again = run(tmp_path, **args)
+    assert again["changed"] is False, again
