@@ -62,13 +62,12 @@ _raw:
 """
 
 import os
-import re
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.plugins.loader import lookup_loader
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SECRET_SEGMENT_RE as _SEGMENT
 
 
 class LookupModule(LookupBase):

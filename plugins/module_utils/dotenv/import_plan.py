@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SECRET_SEGMENT_RE
+
 SETTING_PREFIX = "setting:"
 IGNORE = "ignore"
-_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
 _KEY = re.compile(r"^(?=[^*]*\*?[^*]*$)[A-Za-z_*][A-Za-z0-9_.*-]*$")
 
 
@@ -66,7 +67,7 @@ def _check_target(key, target):
     stars = target.count("*")
     if stars > (1 if wild else 0) or (stars and "*" not in parts[-1]):
         return "platform_env_import_map.%s: only a key with a * may put one * into its target's last part" % key
-    if not all(_SEGMENT.match(part.replace("*", "x")) for part in parts):
+    if not all(SECRET_SEGMENT_RE.match(part.replace("*", "x")) for part in parts):
         return "platform_env_import_map.%s: %r has an empty part or a character outside A-Z a-z 0-9 _ . -" % (key, target)
     return None
 
