@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test test-here clean-state bench-health bench-converge bench-dashboard integration swarm-test
+.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test test-here clean-state bench-health bench-converge bench-dashboard integration adopt-test swarm-test
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,6 +43,11 @@ swarm-test: testbed ## Multi-node tests: a three-node Docker Swarm of docker-in-
 	$(BIN)/pytest tests/swarm -q -p no:cacheprovider
 	@echo "=== swarm figures"; cat tests/output/swarm-figures.txt
 
+adopt-test: testbed ## End to end: a hand-run installation (tests/handrun/build.sh) imported and taken over by adopt.yml, nothing lost
+	@rm -f tests/output/adopt-figures.txt
+	$(BIN)/pytest tests/e2e -q -p no:cacheprovider
+	@echo "=== adoption figures"; cat tests/output/adopt-figures.txt
+
 molecule: testbed ## One Molecule scenario per role on the real engine (SCENARIOS="traefik" to pick)
 	@set -e; for s in $(SCENARIOS); do \
 	  start=$$(date +%s); echo "=== molecule test -s $$s"; \
@@ -56,7 +61,7 @@ molecule-changed: ## The Molecule scenarios of what changed since the merge base
 test: setup ## Everything CI runs (test-here), from a fresh state directory, credential store and dev projects directory
 	bash scripts/fresh_state.sh $(MAKE) --no-print-directory test-here
 
-test-here: testbed lint unit integration molecule swarm-test ## What make test runs, against the state the environment names (PLATFORM_STATE_DIR, ...)
+test-here: testbed lint unit integration molecule adopt-test swarm-test ## What make test runs, against the state the environment names (PLATFORM_STATE_DIR, ...)
 
 bench-health: setup ## Benchmark: health check and discovery beside a uri loop and a no-op playbook (after make site)
 	VENV=$(VENV) bash benchmarks/health_check.sh
