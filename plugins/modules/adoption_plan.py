@@ -90,6 +90,13 @@ rows:
     same_image:
       description: Whether both are the same.
       type: bool
+    bridges:
+      description:
+        - Its networks that the unit's container does not join (Docker's own left out). The unit's container
+          joins them during the takeover, so what is not taken over yet still reaches it by name;
+          C(playbooks/adopt.yml) disconnects them at its end.
+      type: list
+      elements: str
     mounts:
       description: Per mount point, C(found) (what it mounts there) and C(plan) (what the unit will mount).
       type: list

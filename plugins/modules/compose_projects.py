@@ -166,7 +166,8 @@ options:
       - Each such container is renamed C(<name>-adopting) and stopped before the project comes up. Once
         the project is healthy it is removed (never its volumes); when the project does not become
         healthy, the project's new containers of those names are removed and the old containers get
-        their names back and run again, and the project fails saying so. A C(<name>-adopting) container
+        their names back and run again, and the project fails saying so. Before an old container is
+        removed, its new one joins the old one's other networks (RV(projects[].bridged)). A C(<name>-adopting) container
         left by an interrupted run is finished or undone the same way.
       - Without it, a foreign container holding a name makes C(docker compose up) fail, and nothing of
         it is touched.
@@ -274,6 +275,13 @@ projects:
       description: With O(takeover), the container names taken over (or, in check mode, to be taken over) from other containers.
       type: list
       elements: str
+    bridged:
+      description:
+        - With O(takeover), the networks of the old containers that the new ones joined beside their own, so
+          that what is not taken over yet still reaches them by name (C(docker network disconnect) them
+          once it is, as C(playbooks/adopt.yml) does).
+      type: list
+      elements: dict
     restored:
       description: With O(takeover), when the project failed, the old containers that run again under their names.
       type: list

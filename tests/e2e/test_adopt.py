@@ -198,6 +198,9 @@ def test_adopt_takes_over_every_container_and_loses_nothing(installation):
     assert adopted["platform_adopted_owners"] == {"l2p_db": "l2p_owner"}
     for url in URLS.values():
         assert availability.get(url) == 200, url
+    # The bridges of the takeover are gone: no container is left on the hand-run network.
+    joined = docker("network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", "handrun-net")
+    assert joined.returncode == 0 and joined.stdout.strip() == "", joined.stdout
 
 
 def test_every_row_and_file_is_still_there(installation):

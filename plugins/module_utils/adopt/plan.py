@@ -14,6 +14,7 @@ Private to korczewski.platform; standard library only.
 from __future__ import annotations
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import LAYERS
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.takeover import DEFAULT_NETWORKS
 
 
 class AdoptionBlocked(Exception):
@@ -93,13 +94,18 @@ def container_rows(catalog, unmanaged, inspected):
         mounts, volumes = _mount_plan(cont, info.get("Mounts"))
         adopted.update(volumes)
         labels = config.get("Labels") or {}
+        networks = sorted((info.get("NetworkSettings") or {}).get("Networks") or {})
+        project = catalog.compose_project(svc.name, env.name)
+        own = set(project["networks"][key]["name"] for key in project["services"][cont.service]["networks"])
         rows.append({
             "container": holder["name"], "id": cid, "state": holder["state"],
             "compose_project": holder["project"] or labels.get("com.docker.compose.project"),
             "service": svc.name, "environment": env.name, "layer": svc.layer, "order": layer_rank.get(svc.layer, 99),
             "unit": "%s/%s" % (svc.name, env.name), "project": env.project,
             "image": image, "catalog_image": cont.image, "same_image": image == cont.image,
-            "networks": sorted((info.get("NetworkSettings") or {}).get("Networks") or {}),
+            "networks": networks,
+            # Joined by the unit's container during the takeover (compose_projects' bridged), left at its end.
+            "bridges": [n for n in networks if n not in own and n not in DEFAULT_NETWORKS],
             "mounts": mounts,
         })
     rows.sort(key=lambda r: (r["order"], r["service"], r["environment"], r["container"]))

@@ -177,6 +177,15 @@ class ComposeEngine(object):
     def start_container(self, container):
         self._container(["start", container], "starting container %s" % container)
 
+    def container_networks(self, container):
+        rc, out, err = self._run(["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}\n{{end}}", container])
+        if rc != 0:
+            raise EngineError("inspecting container %s failed: %s" % (container, err.strip()))
+        return [line for line in out.splitlines() if line.strip()]
+
+    def connect_network(self, network, container):
+        self._container(["network", "connect", network, container], "connecting %s to network %s" % (container, network))
+
     def remove_container(self, container, force=False):
         # Never --volumes: what a container mounted stays.
         self._container(["rm"] + (["--force"] if force else []) + [container], "removing container %s" % container)
@@ -247,7 +256,7 @@ class ProjectApply(object):
 
     def run(self):
         result = {"name": self.name, "state": self.spec["state"], "project_dir": self.dir, "changed": False,
-                  "failed": False, "files_changed": [], "up": False, "restarted": False, "taken_over": [],
+                  "failed": False, "files_changed": [], "up": False, "restarted": False, "taken_over": [], "bridged": [],
                   "recreated": [], "actions": [], "containers_before": {}, "containers_after": {}}
         try:
             self._run(result)
@@ -388,7 +397,7 @@ class ProjectApply(object):
                                   "carry their names again (running: %s)."
                                   % (", ".join(h["name"] for h in takeover.holders), ", ".join(result["restored"]) or "none"))
         elif takeover:
-            takeover.finish()
+            result["bridged"] = takeover.finish()
             result["changed"] = True
 
     def _absent(self, result, existing):

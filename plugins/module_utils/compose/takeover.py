@@ -18,6 +18,8 @@ Private to korczewski.platform; standard library only.
 from __future__ import annotations
 
 ASIDE_SUFFIX = "-adopting"
+# Docker's own networks: no name resolution on the default bridge, nothing to join on host or none.
+DEFAULT_NETWORKS = ("bridge", "host", "none")
 
 
 def container_names(definition):
@@ -64,9 +66,20 @@ class Takeover(object):
             self.engine.stop_container(holder["id"])
 
     def finish(self):
-        """The project is healthy: the holders go, their volumes and bind-mounted data stay."""
+        """The project is healthy: its new containers join the holders' other networks (what was not
+        taken over yet still finds them by name there: a hand-run application its database server,
+        the new Traefik the hand-run applications), then the holders go, their volumes and
+        bind-mounted data stay. Returns the bridges, [{container, network}]; playbooks/adopt.yml
+        removes them once every container is taken over."""
+        bridges = []
         for holder in self.holders:
+            have = set(self.engine.container_networks(holder["name"]))
+            for network in self.engine.container_networks(holder["id"]):
+                if network not in have and network not in DEFAULT_NETWORKS:
+                    self.engine.connect_network(network, holder["name"])
+                    bridges.append({"container": holder["name"], "network": network})
             self.engine.remove_container(holder["id"])
+        return bridges
 
     def undo(self):
         """The project did not become healthy: its containers of these names go, the holders come back.

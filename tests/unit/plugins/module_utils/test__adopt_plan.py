@@ -36,6 +36,8 @@ def test_rows_come_in_layer_order_with_their_units_images_and_data(catalog):
     assert postgres["same_image"] is False and postgres["image"] == "postgres:14"
     assert [m["mount_point"] for m in postgres["mounts"]] == ["/var/lib/postgresql/data", "/docker-entrypoint-initdb.d"]
     assert "in place (external, never removed)" in postgres["mounts"][0]["plan"]
+    # The unit's own network is not a bridge; the hand-run one is, until the takeover ends.
+    assert postgres["networks"] == ["handrun-net"] and postgres["bridges"] == ["handrun-net"]
     assert postgres["mounts"][1]["catalog_volume"] is None and "stays as it is" in postgres["mounts"][1]["plan"]
     lines = plan_lines(rows, [])
     assert lines[0].startswith("shared-postgres (running) -> shared-postgres of shared-postgres-production: image postgres:14 -> ")
