@@ -47,14 +47,16 @@ class Poller(object):
         self.interval = interval
         self._stop = threading.Event()
         self._threads = []
-        self._stats = dict((name, {"requests": 0, "failures": 0, "longest_gap": 0.0, "down_seconds": 0.0})
-                           for name in self.urls)
+        self._stats = dict((name, {"requests": 0, "failures": 0, "longest_gap": 0.0, "down_seconds": 0.0,
+                                   "outages": []}) for name in self.urls)
+        self.started = None
 
     def _poll(self, name, url):
         stats = self._stats[name]
         last_ok = time.monotonic()
         down_since = None
         while not self._stop.is_set():
+            asked = time.monotonic()
             status = get(url)
             now = time.monotonic()
             stats["requests"] += 1
@@ -63,16 +65,19 @@ class Poller(object):
                 last_ok = now
                 if down_since is not None:
                     stats["down_seconds"] += now - down_since
+                    stats["outages"].append((round(down_since - self.started, 1), round(now - self.started, 1)))
                     down_since = None
             else:
                 stats["failures"] += 1
-                down_since = down_since or now
+                # Not serving since it was asked: a request to a stopping backend may hang until its timeout.
+                down_since = down_since or asked
             self._stop.wait(self.interval)
         if down_since is not None:
             stats["down_seconds"] += time.monotonic() - down_since
             stats["longest_gap"] = max(stats["longest_gap"], time.monotonic() - last_ok)
 
     def start(self):
+        self.started = time.monotonic()
         for name, url in self.urls.items():
             thread = threading.Thread(target=self._poll, args=(name, url), daemon=True)
             thread.start()

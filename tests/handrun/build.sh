@@ -96,7 +96,7 @@ umask 077
     printf '# --- shared-postgres superuser\n'
     printf "export POSTGRES_PASSWORD='%s'\n" "$POSTGRES_PASSWORD"
     printf '\n'
-    printf '# --- owner roles of the applications databases\n'
+    printf '# --- owner roles of the applications (their databases)\n'
     printf 'AUTH_DB_PASSWORD="%s"   # auth_user on auth_db\n' "$AUTH_DB_PASSWORD"
     printf 'AUTH_DATABASE_URL=postgresql://auth_user:${AUTH_DB_PASSWORD}@shared-postgres:5432/auth_db\n'
     printf 'L2P_DB_USER=l2p_owner\n'
@@ -138,7 +138,8 @@ env = json.load(sys.stdin)["services"]["check"]["environment"]
 keys = ["POSTGRES_PASSWORD", "AUTH_DB_PASSWORD", "L2P_DB_PASSWORD", "PAYMENT_DB_PASSWORD",
         "VIDEOVAULT_DB_PASSWORD", "JWT_SECRET", "PAYMENT_PROVIDER_KEY", "SMTP_HOST", "SMTP_PORT",
         "SMTP_PASSWORD", "STRIPE_WEBHOOK_KEY", "AUTH_DATABASE_URL", "L2P_DB_USER", "LEGACY_FEATURE_FLAGS"]
-bad = [k for k in keys if env.get(k) != os.environ[k]]
+# docker compose config writes a literal $ as $$ (so that its output reads back the same).
+bad = [k for k in keys if env.get(k) != os.environ[k].replace("$", "$$")]
 extra = sorted(set(env) - set(keys))
 if bad or extra:
     sys.exit("handrun: error: docker compose reads the .env differently for %s (extra keys: %s)" % (bad, extra))

@@ -687,11 +687,11 @@ def test_ipc_is_rendered(mutate):
 
 
 def test_wait_timeout_covers_the_slowest_start_period(catalog, mutate):
-    # vllm-rag: 20m grace, then 5 retries of 5s interval and 4s timeout, plus 30s.
-    assert catalog.wait_timeout("vllm-rag", "production") == 1200 + 45 + 30
+    # vllm-rag: 20m grace, then 12 retries of 2s interval and 4s timeout, plus 30s.
+    assert catalog.wait_timeout("vllm-rag", "production") == 1200 + 72 + 30
     assert catalog.wait_timeout("vllm-rag", "production", minimum=3600) == 3600
     # The derived default: 60s grace period.
-    assert catalog.wait_timeout("auth", "production") == 60 + 45 + 30
+    assert catalog.wait_timeout("auth", "production") == 60 + 72 + 30
     # No healthcheck at all: only the minimum.
     assert catalog.wait_timeout("shared-postgres", "production", minimum=7) == 7
     # A catalog healthcheck without timings waits as long as Docker's defaults allow.
