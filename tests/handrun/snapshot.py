@@ -48,8 +48,9 @@ def databases(container):
         tables = {}
         for table in _query(container, name, TABLES_SQL):
             quoted = ".".join('"%s"' % part.replace('"', '""') for part in table.split(".", 1))
-            [line] = _query(container, name, "SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
-                                              "FROM %s t" % quoted)
+            sql = ("SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
+                   "FROM %s t" % quoted)
+            [line] = _query(container, name, sql)
             rows, digest = (line.split(" ", 1) + [""])[:2]
             tables[table] = {"rows": int(rows), "digest": digest}
         result[name] = tables
