@@ -120,6 +120,44 @@ def test_dev_servers_run_as_the_owner_of_their_source_never_root():
         assert os.stat(os.path.dirname(path)).st_uid == owner, path
 
 
+def _credential(path):
+    with open(os.path.join(FACTS["credentials_dir"], path), encoding="utf-8") as handle:
+        return handle.read().rstrip("\n")
+
+
+def production_secrets():
+    """{vault path: value} of every secret a production unit reads (the local inventory generates them all)."""
+    paths = set(["dashboard/session_secret", "dashboard/password"])
+    for unit in FACTS["units"]:
+        if unit["environment"] == "production":
+            paths |= set(unit["secrets"].values()) | set(t["secret_path"] for t in unit["secret_templates"].values())
+            if unit["database"]:
+                paths.add(unit["database"]["secret_path"])
+    return dict((path, _credential(path)) for path in sorted(paths))
+
+
+def test_development_never_sees_a_production_secret():
+    secrets = production_secrets()
+    assert "auth/JWT_SECRET" in secrets and "payment/PAYMENT_PROVIDER_KEY" in secrets
+    seen = {}
+    for path in glob.glob(os.path.join(os.path.dirname(FACTS["project_root"]), "npm", "*", "*.state.json")):
+        with open(path) as handle:
+            record = json.load(handle)
+        with open("/proc/%d/environ" % record["pid"], "rb") as handle:
+            seen["dev server %s" % os.path.basename(path)] = handle.read().decode("utf-8", "replace").split("\0")
+    for unit in FACTS["units"]:
+        if unit["environment"] == "development":
+            for name in unit["containers"]:
+                seen["dev container %s" % name] = inspect(name)["Config"]["Env"]
+    assert len(seen) >= 5, seen.keys()
+    for where, env in seen.items():
+        for path, value in secrets.items():
+            assert not any(value in item for item in env), "%s holds production's %s" % (where, path)
+    # Development has secrets of its own: the auth dev server signs with a JWT_SECRET too.
+    auth = [env for where, env in seen.items() if where.startswith("dev server auth-development")]
+    assert auth and any(item.startswith("JWT_SECRET=") and len(item) > len("JWT_SECRET=") for item in auth[0])
+
+
 @pytest.mark.parametrize("unit", [u for u in FACTS["units"] if u["environment"] == "development"],
                          ids=lambda u: u["project"])
 def test_development_is_never_behind_traefik(unit):

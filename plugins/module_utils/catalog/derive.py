@@ -369,6 +369,8 @@ class Derivations(object):
         svc = self.service(service)
         env = self.environment(service, environment)
         database = self.database_login(service, environment)
+        # Whose secrets the unit reads: its own environment's, production's only by the entry's opt-in.
+        secrets_of = "production" if env.use_production_secrets else env.name
         return {
             "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
             "project": env.project, "network": self.network_for(environment),
@@ -378,10 +380,11 @@ class Derivations(object):
             "container_specs": [self._container_spec(env, cont, database) for cont in env.containers],
             "local_servers": [self._local_server_spec(svc, env, s) for s in env.servers],
             "database": database,
-            "secrets": {name: service_secret_path(svc.name, var.secret)
+            "secrets": {name: service_secret_path(svc.name, var.secret, secrets_of)
                         for name, var in self.secret_vars(service, environment).items() if not var.format},
             # Secrets embedded in a text (a URL): only containers get them, through the secrets file.
-            "secret_templates": {name: {"secret_path": service_secret_path(svc.name, var.secret), "format": var.format}
+            "secret_templates": {name: {"secret_path": service_secret_path(svc.name, var.secret, secrets_of),
+                                        "format": var.format}
                                  for name, var in self.secret_vars(service, environment).items() if var.format},
         }
 

@@ -148,6 +148,7 @@ class Environment:
     secret_env: list = field(default_factory=list)
     database_server: str = None
     use_production_database: bool = False
+    use_production_secrets: bool = False
     # The registered method object (catalog/methods.py) of ``method``; parsing sets it.
     kind: object = None
 
@@ -190,9 +191,13 @@ def database_secret_path(server, role):
     return "%s/%s" % (server, role)
 
 
-def service_secret_path(service, variable):
-    """Vault path of a service's secret_env variable: <service>/<VARIABLE>."""
-    return "%s/%s" % (service, variable)
+def service_secret_path(service, variable, environment="production"):
+    """Vault path of a service's secret_env variable: <service>/<VARIABLE> in production (the path
+    existing vaults hold), <service>/<environment>/<VARIABLE> elsewhere, so development never
+    reads a production secret unless its catalog entry opts in (use_production_secrets)."""
+    if environment == "production":
+        return "%s/%s" % (service, variable)
+    return "%s/%s/%s" % (service, environment, variable)
 
 
 def find_container(env, name):

@@ -38,7 +38,7 @@ __all__ = ["Checker", "duration_seconds", "parse_domain", "parse_services"]
 SERVICE_KEYS = ("layer", "description", "provides", "database", "tags", "environments")
 ENVIRONMENT_KEYS = (
     "method", "hostname", "containers", "profile", "source", "script", "port", "health",
-    "local_servers", "env", "secret_env", "database_server", "use_production_database",
+    "local_servers", "env", "secret_env", "database_server", "use_production_database", "use_production_secrets",
 )
 
 
@@ -109,6 +109,7 @@ def parse_environment(chk, service, name, raw, path):
     env.health_path = chk.health_path(raw.get("health"), path + ".health")
     env.health_conditions = health_conditions(chk, raw.get("health"), path + ".health")
     env.use_production_database = chk.boolean(raw.get("use_production_database"), path + ".use_production_database")
+    env.use_production_secrets = chk.boolean(raw.get("use_production_secrets"), path + ".use_production_secrets")
     env.database_server = chk.string(raw.get("database_server"), path + ".database_server")
     if raw.get("port") is not None:
         env.port = chk.port(raw.get("port"), path + ".port")

@@ -344,9 +344,19 @@ def _volumes_stay_in_their_environment(chk, catalog):
                                   "share data" % (what, owner))
 
 
+def _production_secrets_are_an_opt_in_of_development(chk, catalog):
+    """use_production_secrets lets another environment read production's secret paths; production
+    reads its own anyway."""
+    for svc in catalog.services.values():
+        for env in svc.environments.values():
+            if env.name == "production" and env.use_production_secrets:
+                chk.error("%s.use_production_secrets" % _env_path(svc, env), "production reads its own secrets; "
+                          "only another environment opts in to them")
+
+
 CATALOG_RULES = (_host_ports_are_unique, _production_is_reached_through_traefik, _container_names_are_unique,
                  _databases_and_owners_are_unique, _providers_are_shared, _database_servers_match_environments,
-                 _volumes_stay_in_their_environment) + PROVIDER_RULES
+                 _volumes_stay_in_their_environment, _production_secrets_are_an_opt_in_of_development) + PROVIDER_RULES
 
 
 def check_host(chk, catalog):

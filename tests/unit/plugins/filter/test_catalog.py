@@ -188,6 +188,13 @@ def test_catalog_units(base_services):
         ["production", "development"]
 
 
+def test_development_reads_production_secrets_only_by_its_opt_in(base_services):
+    base_services["auth"]["environments"]["development"]["use_production_secrets"] = True
+    unit = f("catalog_unit")(base_services, DOMAIN, "auth", "development")
+    assert unit["secrets"] == {"JWT_SECRET": "auth/JWT_SECRET"}
+    assert f("secret_paths")(base_services, DOMAIN, [unit]) == ["auth/JWT_SECRET", "postgres-dev/auth_db"]
+
+
 def test_catalog_unit(base_services):
     unit = f("catalog_unit")(base_services, DOMAIN, "auth", "development")
     assert unit["project"] == "auth-development"
@@ -195,9 +202,11 @@ def test_catalog_unit(base_services):
     assert unit["hostname"] is None
     assert unit["database"]["server"] == "postgres-dev"
     assert unit["database"]["name"] == "auth_db"
-    assert unit["secrets"] == {"JWT_SECRET": "auth/JWT_SECRET"}
+    # Development has its own secrets, never production's.
+    assert unit["secrets"] == {"JWT_SECRET": "auth/development/JWT_SECRET"}
     assert [s["port"] for s in unit["local_servers"]] == [5500]
     production = f("catalog_unit")(base_services, DOMAIN, "auth", "production")
+    assert production["secrets"] == {"JWT_SECRET": "auth/JWT_SECRET"}
     assert production["hostname"] == "auth.korczewski.de"
     assert production["containers"] == ["auth-service"]
 
