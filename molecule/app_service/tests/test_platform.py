@@ -127,12 +127,7 @@ def _credential(path):
 
 def production_secrets():
     """{vault path: value} of every secret a production unit reads (the local inventory generates them all)."""
-    paths = set(["dashboard/session_secret", "dashboard/password"])
-    for unit in FACTS["units"]:
-        if unit["environment"] == "production":
-            paths |= set(unit["secrets"].values()) | set(t["secret_path"] for t in unit["secret_templates"].values())
-            if unit["database"]:
-                paths.add(unit["database"]["secret_path"])
+    paths = set(FACTS["production_secret_paths"]) | set(["dashboard/session_secret", "dashboard/password"])
     return dict((path, _credential(path)) for path in sorted(paths))
 
 
@@ -145,10 +140,9 @@ def test_development_never_sees_a_production_secret():
             record = json.load(handle)
         with open("/proc/%d/environ" % record["pid"], "rb") as handle:
             seen["dev server %s" % os.path.basename(path)] = handle.read().decode("utf-8", "replace").split("\0")
-    for unit in FACTS["units"]:
-        if unit["environment"] == "development":
-            for name in unit["containers"]:
-                seen["dev container %s" % name] = inspect(name)["Config"]["Env"]
+    for cid in helpers.docker("ps", "-q", "--filter", "label=korczewski.platform.environment=development").stdout.split():
+        info = inspect(cid)
+        seen["dev container %s" % info["Name"].lstrip("/")] = info["Config"]["Env"]
     assert len(seen) >= 5, seen.keys()
     for where, env in seen.items():
         for path, value in secrets.items():
