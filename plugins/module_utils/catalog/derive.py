@@ -45,6 +45,19 @@ def identity_env(env):
 DOCKER_HEALTHCHECK_DEFAULTS = {"interval": "30s", "timeout": "30s", "retries": 3, "start_period": "0s"}
 
 
+def compose_literal(value):
+    """A catalog value as Compose must receive it to pass it on literally: every '$' doubled, in
+    strings, lists and mapping values (environment, labels, command, a health check's test), so
+    Compose interpolates nothing of it and a container's shell sees the '$' itself."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, list):
+        return [compose_literal(v) for v in value]
+    if isinstance(value, dict):
+        return dict((k, compose_literal(v)) for k, v in value.items())
+    return value
+
+
 def healthcheck(cont):
     """The catalog's healthcheck (for images without curl or wget), else one probing the health
     path with curl or wget, which most application images carry. The container's start_period
@@ -260,26 +273,26 @@ class Derivations(object):
                 spec["build"] = {"context": cont.build}
             command = self._command(cont)
             if command is not None:
-                spec["command"] = command
+                spec["command"] = compose_literal(command)
             envvars = dict(env.env)
             envvars.update(cont.env)
             envvars.update(identity_env(env))
             if cont.port:
                 envvars.setdefault("PORT", str(cont.port))
             # Catalog values are literal: '$$' keeps compose from interpolating a '$' in them.
-            spec["environment"] = {k: v.replace("$", "$$") for k, v in sorted(envvars.items())}
+            spec["environment"] = compose_literal(dict(sorted(envvars.items())))
             if env_file and (cont.secret_env or env.secret_env or (svc.database and cont.database)):
                 spec["env_file"] = [env_file]
             labels = dict(identity)
             labels.update(extra_labels or {})
             if env.name == "production":
                 labels.update(self.traefik_labels(service, environment, cont.name, **traefik))
-            spec["labels"] = dict(sorted(labels.items()))
+            spec["labels"] = compose_literal(dict(sorted(labels.items())))
             if cont.publish:
                 spec["ports"] = ["%s:%d:%d" % (_addr(p.address), p.host, p.container) for p in cont.publish]
             check = healthcheck(cont)
             if check:
-                spec["healthcheck"] = check
+                spec["healthcheck"] = dict(check, test=compose_literal(check["test"])) if "test" in check else check
             if cont.volumes:
                 spec["volumes"] = []
                 for vol in cont.volumes:

@@ -420,6 +420,22 @@ def test_environment_values_are_literal_for_compose(mutate):
     assert environment["GREETING"] == "costs $$5 or $${PRICE}"
 
 
+def test_command_args_labels_and_health_tests_are_literal_for_compose(mutate):
+    catalog = load(
+        mutate,
+        setting("auth.environments.production.containers.0.command", ["sh", "-c", "exec server --home $HOME"]),
+        setting("auth.environments.production.containers.0.args", ["--price=${PRICE}"]),
+        setting("auth.environments.production.containers.0.healthcheck",
+                {"test": ["CMD-SHELL", "test -n \"$PORT\" && curl -f http://127.0.0.1:$PORT/health"]}),
+    )
+    spec = catalog.compose_project("auth", "production", extra_labels={"note": "costs $5"})["services"]["auth-service"]
+    assert spec["command"] == ["sh", "-c", "exec server --home $$HOME", "--price=$${PRICE}"]
+    assert spec["healthcheck"]["test"] == ["CMD-SHELL", "test -n \"$$PORT\" && curl -f http://127.0.0.1:$$PORT/health"]
+    assert spec["labels"]["note"] == "costs $$5"
+    # Nothing else of the labels changes: Traefik's rules keep their backticks.
+    assert spec["labels"]["traefik.http.routers.auth-auth-service.rule"].startswith("Host(`")
+
+
 def test_extra_labels_build_and_command(mutate):
     catalog = load(
         mutate,
