@@ -38,13 +38,14 @@ def env_file_text(variables):
         if not ENV_NAME_RE.match(str(key)):
             raise CatalogError(["'%s' is not a valid environment variable name" % key])
         value = env_value(variables[key])
-        if "\n" in value or "\r" in value:
-            raise CatalogError(["%s: multi-line values are not supported in an env file" % key])
+        if "\r" in value:
+            raise CatalogError(["%s: a carriage return is not supported in an env file" % key])
         # Compose reads a backslash before the closing single quote as an escaped quote.
-        if "'" not in value and not value.endswith("\\"):
+        if "'" not in value and "\n" not in value and not value.endswith("\\"):
             lines.append("%s='%s'" % (key, value))
         else:
-            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+            # Double quotes: Compose turns \n back into a line break (a PEM key), \" and \$ into themselves.
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("\n", "\\n")
             lines.append('%s="%s"' % (key, escaped))
     return "".join(line + "\n" for line in lines)
 

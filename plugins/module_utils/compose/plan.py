@@ -13,6 +13,8 @@ import re
 
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from ansible_collections.korczewski.platform.plugins.module_utils.dotenv.parse import DotenvError, parse_dotenv
+
 
 class PlanError(Exception):
     """The project list cannot be ordered (unknown dependency, cycle, duplicate name)."""
@@ -284,20 +286,23 @@ _SECRET_NAME = r"[A-Za-z0-9_.-]*(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_?KEY|PR
 _SECRET_ASSIGNMENT = re.compile(r"(?i)\b(" + _SECRET_NAME + r")(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)")
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]+:)([^@\s]+)(@)")
 HIDDEN = "********"
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def secret_values(content):
-    """Values worth masking from a secret file: each env value, or the whole content."""
+    """Values to mask from a secret file: each value of an env file as Compose reads it (one
+    dotenv reader, so an escaped or multi-line value is masked as the container sees it), of any
+    length; a file that is not an env file is one value."""
     values = set()
     lines = [line for line in content.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if lines and all(re.match(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=", line) for line in lines):
-        for line in lines:
-            value = line.split("=", 1)[1].strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            if len(value) >= 4:
-                values.add(value)
-    elif content.strip():
+    if lines and _ENV_LINE.match(lines[0]):
+        try:
+            for value in parse_dotenv(content).values.values():
+                # A multi-line value (a PEM key) is also masked line by line, as a log prints it.
+                values.update(v for v in [value] + (value.splitlines() if "\n" in value else []) if v.strip())
+        except DotenvError:
+            values = set()
+    if not values and content.strip():
         values.add(content.strip())
     return values
 

@@ -329,7 +329,7 @@ def test_derivation_errors_become_filter_errors(base_services, name, args, messa
 @pytest.mark.parametrize("name,value,message", [
     ("env_file", ["A=1"], "env_file expects a mapping of variable names to values"),
     ("env_file", {"1A": "x"}, "'1A' is not a valid environment variable name"),
-    ("env_file", {"A": "two\nlines"}, "A: multi-line values are not supported in an env file"),
+    ("env_file", {"A": "carriage\rreturn"}, "A: a carriage return is not supported in an env file"),
 ])
 def test_env_file_filter_errors(name, value, message):
     with pytest.raises(AnsibleFilterError) as raised:

@@ -180,11 +180,17 @@ def test_env_file_text_never_ends_a_single_quoted_value_with_a_backslash():
     assert env_file_text({"X": "a\\"}) == 'X="a\\\\"\n'
 
 
+def test_a_multi_line_value_such_as_a_pem_key_goes_through_an_env_file():
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIE$x \"q\" a\\nb\n-----END PRIVATE KEY-----"
+    text = env_file_text({"KEY": pem})
+    assert text.count("\n") == 1, "one line in the file"
+    assert parse_env_file(text) == {"KEY": pem}
+
+
 @pytest.mark.parametrize("variables,message", [
     ({"1BAD": "x"}, "'1BAD' is not a valid environment variable name"),
     ({"BAD-NAME": "x"}, "'BAD-NAME' is not a valid environment variable name"),
-    ({"MULTI": "line\nvalue"}, "MULTI: multi-line values are not supported in an env file"),
-    ({"CR": "line\rvalue"}, "CR: multi-line values are not supported in an env file"),
+    ({"CR": "line\rvalue"}, "CR: a carriage return is not supported in an env file"),
     ({1: "x", "A": "y"}, "'1' is not a valid environment variable name"),
 ])
 def test_env_file_text_rejects(variables, message):

@@ -216,7 +216,10 @@ def test_dry_run_keeps_only_changes():
 
 # ---------------------------------------------------------------------------------------- masking
 def test_secret_values_of_env_files_and_plain_files():
-    assert secret_values("A_PASSWORD=abcdef\nB='quoted value'\n# c=comment\nSHORT=ab\n") == {"abcdef", "quoted value"}
+    # Every value, of any length, as Compose reads it: escapes undone, a PEM's lines joined.
+    assert secret_values("A_PASSWORD=abcdef\nB='quoted value'\n# c=comment\nSHORT=ab\n") == {"abcdef", "quoted value", "ab"}
+    assert secret_values('K="pa\\"ss \\$x"\nPEM="-----BEGIN-----\\nMIIE\\n-----END-----"\n') == {
+        'pa"ss $x', "-----BEGIN-----\nMIIE\n-----END-----", "-----BEGIN-----", "MIIE", "-----END-----"}
     assert secret_values("s3cr3t-password\n") == {"s3cr3t-password"}
 
 
