@@ -14,6 +14,7 @@ ones, the longest gap between two successful answers and the seconds not serving
 from __future__ import annotations
 
 import http.client
+import socket
 import ssl
 import threading
 import time
@@ -31,7 +32,7 @@ def get(url, timeout=2):
     conn = http.client.HTTPSConnection("127.0.0.1", parts.port or 443, timeout=timeout, context=context)
     try:
         # server_hostname: the URL's name, so Traefik picks the router (and its certificate) for it.
-        conn.sock = context.wrap_socket(__import__("socket").create_connection(("127.0.0.1", parts.port or 443), timeout),
+        conn.sock = context.wrap_socket(socket.create_connection(("127.0.0.1", parts.port or 443), timeout),
                                         server_hostname=parts.hostname)
         conn.request("GET", parts.path or "/", headers={"Host": parts.hostname, "Connection": "close"})
         return conn.getresponse().status

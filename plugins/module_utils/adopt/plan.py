@@ -17,10 +17,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalo
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.takeover import DEFAULT_NETWORKS
 
 
-class AdoptionBlocked(Exception):
-    """What stops a takeover before anything changes; args[0] is the list of reasons."""
-
-
 def _catalog_containers(catalog):
     """{container name: (service, environment object, container object)}."""
     found = {}
@@ -114,7 +110,7 @@ def container_rows(catalog, unmanaged, inspected):
 
 def owner_rows(catalog, server_environment, found):
     """(rows, adopted owners {database: hand-run owner role}). found: provision.OWNERS_SQL's answer
-    from the server of that environment: {"databases": [{name, owner}], "roles": [{name, login}]}."""
+    from the server of that environment: {"databases": [{name, owner}]}."""
     databases = dict((d["name"], d["owner"]) for d in found.get("databases") or [])
     rows = []
     adopted = {}

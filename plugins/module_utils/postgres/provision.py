@@ -58,7 +58,8 @@ SELECT json_build_object('databases', coalesce((
 """
 
 # Run in the adopted database: the catalog's owner gets every object of the hand-run owner, which
-# keeps its login and its access as a member of the catalog's owner. Says whether it changed anything.
+# keeps its login and its access as a member of the catalog's owner. Says whether it changes (or, with
+# apply false in check mode, would change) anything.
 ADOPT_OWNER_SQL = r"""
 SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'old') AS has_old \gset
 \if :has_old
@@ -69,8 +70,10 @@ SELECT (EXISTS (SELECT FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles 
                 AND typrelid = 0 AND typnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', 'information_schema')))
      OR NOT pg_has_role(:'old', :'new', 'MEMBER')) AS todo \gset
 \if :todo
+\if :apply
 REASSIGN OWNED BY :"old" TO :"new";
 GRANT :"new" TO :"old";
+\endif
 \echo changed
 \endif
 \endif
@@ -222,19 +225,25 @@ class PsqlRunner(object):
             raise ProvisionError("cannot run %s: %s" % (self.docker, exc))
         return proc.returncode, proc.stdout, proc.stderr
 
-    def state(self, databases):
-        spec = json.dumps([{"name": d["name"], "owner": d["owner"]} for d in databases])
-        rc, out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", "postgres", "-v", "spec=" + spec, "-f", "-"],
-                                  stdin=STATE_SQL)
+    def _json(self, sql, what, variables=()):
+        """The one JSON document a read-only query prints, read in the postgres database."""
+        args = ["-v", "ON_ERROR_STOP=1", "-d", "postgres"]
+        for name, value in variables:
+            args += ["-v", "%s=%s" % (name, value)]
+        rc, out, err = self._exec(args + ["-f", "-"], stdin=sql)
         if rc != 0:
             if "is not running" in err or "No such container" in err:
                 raise ProvisionError("the database server %s does not run: deploy it first "
                                      "(playbooks/shared_postgres.yml or site.yml)" % self.container)
-            raise ProvisionError("reading the state of %s failed: %s" % (self.container, err.strip()))
+            raise ProvisionError("reading %s of %s failed: %s" % (what, self.container, err.strip()))
         try:
             return json.loads(out)
         except ValueError:
-            raise ProvisionError("the state of %s is not JSON: %r" % (self.container, out[:200]))
+            raise ProvisionError("%s of %s is not JSON: %r" % (what, self.container, out[:200]))
+
+    def state(self, databases):
+        spec = json.dumps([{"name": d["name"], "owner": d["owner"]} for d in databases])
+        return self._json(STATE_SQL, "the state", [("spec", spec)])
 
     def logins_work(self, logins):
         """For each (user, database, password): whether it logs in over TCP (SCRAM, as applications
@@ -270,21 +279,13 @@ class PsqlRunner(object):
 
     def owners(self):
         """OWNERS_SQL's answer: the server's databases and their owners."""
-        rc, out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", "postgres", "-f", "-"], stdin=OWNERS_SQL)
-        if rc != 0:
-            raise ProvisionError("reading the databases of %s failed: %s" % (self.container, err.strip()))
-        try:
-            return json.loads(out)
-        except ValueError:
-            raise ProvisionError("the databases of %s are not JSON: %r" % (self.container, out[:200]))
+        return self._json(OWNERS_SQL, "the databases")
 
     def adopt_owner(self, database, old, new, check_mode=False):
         """Whether the catalog's owner new must get (or got) every object of old in database."""
-        script = ADOPT_OWNER_SQL
-        if check_mode:
-            script = script.replace('REASSIGN OWNED BY :"old" TO :"new";\nGRANT :"new" TO :"old";\n', "")
         rc, out, err = self._exec(["-v", "ON_ERROR_STOP=1", "-d", database, "-v", "old=" + old, "-v", "new=" + new,
-                                   "-f", "-"], stdin=script)
+                                   "-v", "apply=%s" % ("false" if check_mode else "true"), "-f", "-"],
+                                  stdin=ADOPT_OWNER_SQL)
         if rc != 0:
             raise ProvisionError("giving %s the objects of %s in %s failed: %s" % (new, old, database, err.strip()))
         return "changed" in out.split()
