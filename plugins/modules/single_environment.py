@@ -200,7 +200,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_en
     stop_plan,
     unfixable,
 )
-from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import LABEL_STACK, discover_swarm
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import discover_swarm
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.services import STACK_LABEL as LABEL_STACK
 
 
 class Enforcer:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.korczewski.platform.plugins.module_utils.health.conditions import parse_conditions
 from ansible_collections.korczewski.platform.plugins.module_utils.health import probes
-from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import inspect_swarm_container
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.services import inspect_swarm_container
 
 KINDS = ("https", "http", "tcp", "container")
 ENDPOINT_KEYS = ("name", "service", "environment", "kind", "url", "host", "address", "port", "container",

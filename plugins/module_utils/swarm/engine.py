@@ -20,7 +20,8 @@ import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ComposeEngine, EngineError, register_engine
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER
-from ansible_collections.korczewski.platform.plugins.module_utils.swarm.stack import PROJECT_LABEL, STACK_LABEL, StackError, stack_errors, stack_spec
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.stack import PROJECT_LABEL, StackError, stack_errors, stack_spec
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.services import STACK_LABEL
 
 # Update states after which a service will not converge by waiting.
 _UPDATE_FAILED = ("paused", "rollback_started", "rollback_paused", "rollback_completed")

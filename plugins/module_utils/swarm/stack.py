@@ -28,8 +28,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv
 STACK_VERSION = "3.8"
 GPU_LABEL = "korczewski.platform.gpu"
 PROJECT_LABEL = "korczewski.platform.project"
-# Docker's own label naming the stack a service belongs to.
-STACK_LABEL = "com.docker.stack.namespace"
 SECRETS_DIR = "/run/secrets"
 # Compose keys a swarm service has no use for: names come from the stack, order from restarts.
 _DROPPED = ("container_name", "restart", "depends_on", "build", "ipc")

@@ -30,10 +30,8 @@ import yaml
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalog import Catalog
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
 from ansible_collections.korczewski.platform.plugins.module_utils.rule import single_environment as rule
-from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import (
-    discover_swarm,
-    inspect_swarm_container,
-)
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.discovery import discover_swarm
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm.services import inspect_swarm_container
 
 REPO_ROOT = str(Path(__file__).resolve().parents[4])
 NODE = "ztest-swarmdisc-node"

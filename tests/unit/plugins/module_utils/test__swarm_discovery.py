@@ -20,6 +20,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalo
 from ansible_collections.korczewski.platform.plugins.module_utils.health.probes import container_health
 from ansible_collections.korczewski.platform.plugins.module_utils.rule import single_environment as rule
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm import discovery as swarm
+from ansible_collections.korczewski.platform.plugins.module_utils.swarm import services
 
 DOMAIN = "korczewski.de"
 SAVED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "swarm_api")
@@ -60,8 +61,8 @@ def catalog(base_services):
 
 @pytest.fixture
 def records():
-    found = [swarm.service_record(raw) for raw in saved("services")]
-    swarm.add_tasks(found, saved("tasks"), swarm.node_names(saved("nodes")))
+    found = [services.service_record(raw) for raw in saved("services")]
+    services.add_tasks(found, saved("tasks"), services.node_names(saved("nodes")))
     return by_name(found)
 
 
@@ -113,8 +114,8 @@ def test_tasks_give_running_replicas_nodes_and_why_one_waits(records):
 
 
 def test_a_task_killed_as_unhealthy_says_so():
-    found = [swarm.service_record(raw) for raw in saved("services_unhealthy")]
-    swarm.add_tasks(found, saved("tasks_unhealthy"), swarm.node_names(saved("nodes")))
+    found = [services.service_record(raw) for raw in saved("services_unhealthy")]
+    services.add_tasks(found, saved("tasks_unhealthy"), services.node_names(saved("nodes")))
     tasks = found[0]["tasks"]
     failed = [t for t in tasks if t["state"] == "failed"]
     assert len(failed) == 2
@@ -128,9 +129,9 @@ def test_a_task_killed_as_unhealthy_says_so():
 
 
 def test_task_health_without_a_healthcheck_is_unknown():
-    assert swarm.task_health("running", False) is None
-    assert swarm.task_health("running", True) == "healthy"
-    assert swarm.task_health("pending", True) is None
+    assert services.task_health("running", False) is None
+    assert services.task_health("running", True) == "healthy"
+    assert services.task_health("pending", True) is None
 
 
 # ------------------------------------------------------------------ discovery and the rule
@@ -218,21 +219,21 @@ def test_a_service_on_a_catalog_port_is_an_unmanaged_holder(catalog):
 
 
 def test_container_view_waits_for_every_replica(records):
-    view = swarm.container_view(list(records.values()), "auth-service")
+    view = services.container_view(list(records.values()), "auth-service")
     assert (view["state"], view["error"], view["ip"]) == ("pending", None, "10.0.1.2")
     assert container_health(view["state"], view["health"]) == "pending"
     records["auth-production_auth-service"]["desired"] = 1
-    view = swarm.container_view(list(records.values()), "auth-service")
+    view = services.container_view(list(records.values()), "auth-service")
     assert (view["state"], view["health"]) == ("running", "healthy")
 
 
 def test_container_view_prefers_the_units_own_stack_and_names_what_is_missing(records):
     stray = copy.deepcopy(records["auth-production_auth-service"])
     stray.update(name="auth-copy_auth-service", stack="auth-copy", tasks=[])
-    view = swarm.container_view(list(records.values()) + [stray], "auth-service")
+    view = services.container_view(list(records.values()) + [stray], "auth-service")
     assert view["state"] == "pending"
-    assert swarm.container_view(list(records.values()), "nope")["error"] == "no swarm service runs container nope"
-    unhealthy = [swarm.service_record(raw) for raw in saved("services_unhealthy")]
-    swarm.add_tasks(unhealthy, [t for t in saved("tasks_unhealthy") if t["DesiredState"] != "shutdown"], {})
-    view = swarm.container_view(unhealthy, "sick")
+    assert services.container_view(list(records.values()), "nope")["error"] == "no swarm service runs container nope"
+    unhealthy = [services.service_record(raw) for raw in saved("services_unhealthy")]
+    services.add_tasks(unhealthy, [t for t in saved("tasks_unhealthy") if t["DesiredState"] != "shutdown"], {})
+    view = services.container_view(unhealthy, "sick")
     assert container_health(view["state"], view["health"]) == "ready"
