@@ -199,7 +199,6 @@ from ansible_collections.korczewski.platform.plugins.module_utils.postgres.provi
     ProvisionError,
     PsqlRunner,
     database_script,
-    needs_login_check,
     plan,
     superuser_script,
 )
@@ -222,16 +221,15 @@ SERVER_OPTIONS = dict(
 def converge(params, runner, check_mode):
     wanted = params['databases']
     passwords = dict((d['name'], d['password']) for d in wanted)
-    state = runner.state(wanted)
-    checks = [db for db in state['databases'] if needs_login_check(db)]
-
-    # Every login in one docker exec: the exec costs more than the logins.
-    logins = [(db['owner'], db['name'], passwords[db['name']]) for db in checks]
+    # The state and every login it calls for in one docker exec: the exec costs more than the logins.
+    logins = [(d['owner'], d['name'], d['password']) for d in wanted]
+    always = []
     if params['superuser_password'] is not None:
+        always.append(len(logins))
         logins.append((params['superuser'], 'postgres', params['superuser_password']))
-    works = runner.logins_work(logins)
-    password_ok = set(db['name'] for db, ok in zip(checks, works) if ok)
-    superuser_changed = params['superuser_password'] is not None and not works[-1]
+    state, works = runner.state_and_logins(wanted, logins, always)
+    password_ok = set(wanted[i]['name'] for i, ok in works.items() if ok and i < len(wanted))
+    superuser_changed = params['superuser_password'] is not None and not works[always[0]]
 
     steps = plan(state, password_ok)
     revoke = state['maintenance_public_connect'] if params['restrict_maintenance_databases'] else []

@@ -104,20 +104,42 @@ GRANT CONNECT ON DATABASE :"db" TO :"role";
 """
 
 
-# Runs in the server container: one line per login, "<index> ok" or "<index> fail <psql's error>".
-# eval only names a variable; the values are expanded, never parsed as shell.
-LOGINS_SH = r"""
-i=0
-while [ "$i" -lt "$KP_N" ]; do
+# Runs in the server container: one line per login, "<index> ok" or "<index> fail <psql's error>",
+# for each index in $KP_LOGINS. eval only names a variable; the values are expanded, never parsed as shell.
+LOGIN_LOOP_SH = r"""
+for i in $KP_LOGINS; do
   eval "u=\${KP_USER_$i} d=\${KP_DB_$i} p=\${KP_PW_$i}"
   if err=$(PGPASSWORD="$p" PGCONNECT_TIMEOUT=10 psql -X -q -w -h 127.0.0.1 -U "$u" -d "$d" -c 'SELECT 1' 2>&1 >/dev/null); then
     echo "$i ok"
   else
     echo "$i fail $(printf '%s' "$err" | tr '\n' ' ')"
   fi
-  i=$((i + 1))
 done
 """
+
+# Every login of KP_USER_0.. KP_USER_<KP_N - 1>.
+LOGINS_SH = r"""
+KP_LOGINS=$(i=0; while [ "$i" -lt "$KP_N" ]; do printf '%s ' "$i"; i=$((i + 1)); done)
+""" + LOGIN_LOOP_SH
+
+# STATE_SQL, then the indexes of the spec entries whose owner needs_login_check() would try (a
+# line "KP_CHECKS <index> ..."), in one psql run: the state as its first line of output.
+STATE_CHECKS_SQL = STATE_SQL.rstrip().rstrip(";") + r""" AS kp_state \gset
+\echo :kp_state
+SELECT coalesce(string_agg((w.i - 1)::text, ' ' ORDER BY w.i), '') AS kp_checks
+FROM json_array_elements(:'spec'::json) WITH ORDINALITY AS w(item, i)
+JOIN json_array_elements((:'kp_state'::json)->'databases') AS s(db) ON s.db->>'name' = w.item->>'name'
+WHERE (s.db->>'role_login')::boolean AND (s.db->>'db_exists')::boolean AND (s.db->>'owner_connect')::boolean \gset
+\echo KP_CHECKS :kp_checks
+"""
+
+# The state and, in the same docker exec, the logins it calls for (those of KP_CHECKS and
+# KP_ALWAYS): the state query reads stdin; the exec costs more than psql and the logins.
+STATE_LOGINS_SH = r"""
+out=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d postgres -v spec="$KP_SPEC" -f -) || exit $?
+printf '%s\n' "$out"
+KP_LOGINS="$(printf '%s\n' "$out" | sed -n 's/^KP_CHECKS *//p') $KP_ALWAYS"
+""" + LOGIN_LOOP_SH
 
 
 class ProvisionError(Exception):
@@ -225,6 +247,12 @@ class PsqlRunner(object):
             raise ProvisionError("cannot run %s: %s" % (self.docker, exc))
         return proc.returncode, proc.stdout, proc.stderr
 
+    def _read_failed(self, what, err):
+        if "is not running" in err or "No such container" in err:
+            raise ProvisionError("the database server %s does not run: deploy it first "
+                                 "(playbooks/shared_postgres.yml or site.yml)" % self.container)
+        raise ProvisionError("reading %s of %s failed: %s" % (what, self.container, err.strip()))
+
     def _json(self, sql, what, variables=()):
         """The one JSON document a read-only query prints, read in the postgres database."""
         args = ["-v", "ON_ERROR_STOP=1", "-d", "postgres"]
@@ -232,10 +260,7 @@ class PsqlRunner(object):
             args += ["-v", "%s=%s" % (name, value)]
         rc, out, err = self._exec(args + ["-f", "-"], stdin=sql)
         if rc != 0:
-            if "is not running" in err or "No such container" in err:
-                raise ProvisionError("the database server %s does not run: deploy it first "
-                                     "(playbooks/shared_postgres.yml or site.yml)" % self.container)
-            raise ProvisionError("reading %s of %s failed: %s" % (what, self.container, err.strip()))
+            self._read_failed(what, err)
         try:
             return json.loads(out)
         except ValueError:
@@ -245,29 +270,65 @@ class PsqlRunner(object):
         spec = json.dumps([{"name": d["name"], "owner": d["owner"]} for d in databases])
         return self._json(STATE_SQL, "the state", [("spec", spec)])
 
+    @staticmethod
+    def _login_env(logins):
+        env = {"KP_N": str(len(logins))}
+        for index, (user, database, password) in enumerate(logins):
+            env.update({"KP_USER_%d" % index: user, "KP_DB_%d" % index: database, "KP_PW_%d" % index: password})
+        return env
+
+    def _login_answers(self, logins, lines, indexes):
+        """{index: whether it logged in} for the logins of indexes, from the "<index> ok|fail" lines."""
+        answers = dict(line.split(" ", 1) for line in lines if " " in line)
+        works = {}
+        for index in indexes:
+            user = logins[index][0]
+            answer = answers.get(str(index), "")
+            if answer == "ok":
+                works[index] = True
+            elif "password authentication failed" in answer:
+                works[index] = False
+            else:
+                raise ProvisionError("logging in to %s as %s failed for another reason than the password: %s"
+                                     % (self.container, user, answer.partition(" ")[2].strip()))
+        return works
+
     def logins_work(self, logins):
         """For each (user, database, password): whether it logs in over TCP (SCRAM, as applications
         do). One docker exec runs every login; names and passwords travel in the exec's environment."""
         if not logins:
             return []
-        env = {"KP_N": str(len(logins))}
-        for index, (user, database, password) in enumerate(logins):
-            env.update({"KP_USER_%d" % index: user, "KP_DB_%d" % index: database, "KP_PW_%d" % index: password})
-        rc, out, err = self._docker_exec(["sh", "-c", LOGINS_SH], env=env)
-        answers = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
-        if rc != 0 or len(answers) != len(logins):
+        rc, out, err = self._docker_exec(["sh", "-c", LOGINS_SH], env=self._login_env(logins))
+        lines = out.splitlines()
+        if rc != 0 or len(dict(line.split(" ", 1) for line in lines if " " in line)) != len(logins):
             raise ProvisionError("checking logins on %s failed: %s" % (self.container, (err or out).strip()))
-        works = []
-        for index, (user, _database, _password) in enumerate(logins):
-            answer = answers.get(str(index), "")
-            if answer == "ok":
-                works.append(True)
-            elif "password authentication failed" in answer:
-                works.append(False)
-            else:
-                raise ProvisionError("logging in to %s as %s failed for another reason than the password: %s"
-                                     % (self.container, user, answer.partition(" ")[2].strip()))
-        return works
+        works = self._login_answers(logins, lines, range(len(logins)))
+        return [works[index] for index in range(len(logins))]
+
+    def state_and_logins(self, databases, logins, always=()):
+        """:meth:`state` and, in the same docker exec, the logins of the databases whose owner
+        needs_login_check() would try plus those of always (indexes into logins; logins[i] is
+        databases[i]'s owner for every database). Returns (state, {index: whether it logged in}).
+        Should the check list psql found differ from needs_login_check()'s, the logins that
+        function calls for run in a second exec, so the answer is always the same."""
+        spec = json.dumps([{"name": d["name"], "owner": d["owner"]} for d in databases])
+        env = self._login_env(logins)
+        env.update(KP_SPEC=spec, KP_ALWAYS=" ".join(str(i) for i in always))
+        rc, out, err = self._docker_exec(["sh", "-c", STATE_LOGINS_SH], stdin=STATE_CHECKS_SQL, env=env)
+        lines = out.splitlines()
+        if rc != 0 or not lines:
+            self._read_failed("the state", err)
+        try:
+            state = json.loads(lines[0])
+        except ValueError:
+            raise ProvisionError("the state of %s is not JSON: %r" % (self.container, out[:200]))
+        index_of = dict((d["name"], index) for index, d in enumerate(databases))
+        wanted = set(index_of[db["name"]] for db in state["databases"] if needs_login_check(db)) | set(always)
+        checked = set(int(i) for line in lines if line.startswith("KP_CHECKS") for i in line.split()[1:]) | set(always)
+        if checked != wanted:
+            order = sorted(wanted)
+            return state, dict(zip(order, self.logins_work([logins[i] for i in order])))
+        return state, self._login_answers(logins, lines[1:], sorted(wanted))
 
     def run_script(self, script, variables, what):
         args = ["-d", "postgres"]

@@ -4,7 +4,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from ansible_collections.korczewski.platform.plugins.module_utils.postgres.provision import (
+    ProvisionError,
+    PsqlRunner,
     database_script,
     needs_login_check,
     plan,
@@ -66,3 +72,47 @@ def test_scripts_set_the_password_only_when_planned_and_revoke_other_owners():
     step["set_password"] = True
     assert "ALTER ROLE :\"role\" WITH PASSWORD :'pw' VALID UNTIL 'infinity';" in database_script(step, "s3cret")
     assert superuser_script("x").endswith("ALTER ROLE :\"role\" WITH PASSWORD :'pw';\n")
+
+
+class FakeRunner(PsqlRunner):
+    """docker exec answered from a list: (rc, stdout, stderr) per call, the calls recorded."""
+
+    def __init__(self, answers):
+        super(FakeRunner, self).__init__("shared-postgres")
+        self._target = "shared-postgres"
+        self.answers, self.calls = list(answers), []
+
+    def _docker_exec(self, command, stdin=None, env=None):
+        self.calls.append((command, stdin, dict(env or {})))
+        return self.answers.pop(0)
+
+
+WANTED = [{"name": "auth_db", "owner": "auth_user"}, {"name": "l2p_db", "owner": "l2p_user"}]
+LOGINS = [("auth_user", "auth_db", "pw1"), ("l2p_user", "l2p_db", "pw2"), ("postgres", "postgres", "su")]
+STATE = {"databases": [db(), db("l2p_db", "l2p_user", db_exists=False)], "maintenance_public_connect": []}
+
+
+def test_state_and_the_logins_it_calls_for_come_from_one_exec():
+    runner = FakeRunner([(0, json.dumps(STATE) + "\nKP_CHECKS 0\n0 ok\n2 fail password authentication failed\n", "")])
+    state, works = runner.state_and_logins(WANTED, LOGINS, always=[2])
+    assert state == STATE and works == {0: True, 2: False}
+    [(command, stdin, env)] = runner.calls
+    assert command[:2] == ["sh", "-c"] and "KP_CHECKS" in stdin
+    # Secrets travel in the environment only; the spec names databases and owners.
+    assert env["KP_PW_0"] == "pw1" and env["KP_ALWAYS"] == "2" and json.loads(env["KP_SPEC"]) == WANTED
+    assert not any("pw1" in part for part in command)
+
+
+def test_a_check_list_other_than_needs_login_check_s_runs_its_logins_again():
+    runner = FakeRunner([(0, json.dumps(STATE) + "\nKP_CHECKS 0 1\n0 ok\n1 ok\n", ""), (0, "0 ok\n", "")])
+    assert runner.state_and_logins(WANTED, LOGINS)[1] == {0: True}
+    assert runner.calls[1][2]["KP_N"] == "1" and runner.calls[1][2]["KP_USER_0"] == "auth_user"
+
+
+def test_a_login_failing_for_another_reason_and_a_missing_server_are_errors():
+    runner = FakeRunner([(0, json.dumps(STATE) + "\nKP_CHECKS 0\n0 fail too many connections\n", "")])
+    with pytest.raises(ProvisionError, match="another reason than the password: too many connections"):
+        runner.state_and_logins(WANTED, LOGINS)
+    runner = FakeRunner([(1, "", "Error response from daemon: No such container: shared-postgres")])
+    with pytest.raises(ProvisionError, match="does not run: deploy it first"):
+        runner.state_and_logins(WANTED, LOGINS)
