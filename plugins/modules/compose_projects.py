@@ -151,6 +151,30 @@ options:
         description: Seconds C(docker compose up --wait) waits for the project to become healthy.
         type: int
         default: 180
+      switch:
+        description:
+          - Compose services that an up which would recreate their running, healthy container updates
+            by a health-gated switch instead (the catalog's C(update_plan), that is what Traefik routes
+            in production and can run twice at once).
+          - A copy C(<service>-next) (container C(<name>-next), the same labels, so Traefik balances
+            both) starts from the new files beside the old container; once it is healthy the old one
+            is drained (its health check fails on the file its C(korczewski.platform.drain) label
+            names, so Traefik stops routing to it) and recreated under its name while the copy
+            serves; then the copy is drained and removed. Services of one project switch together.
+          - When a copy does not become healthy within O(projects[].wait_timeout) it is removed, the
+            old containers never stopped, the project's previous files are written back and the
+            project fails naming the copies, their last health probe and log lines.
+          - A copy left by an interrupted run is found by the next one. When it is healthy the switch
+            goes on from it, else it is removed first.
+        type: list
+        elements: str
+        default: []
+      in_place:
+        description:
+          - Why each compose service outside O(projects[].switch) is recreated in place when it
+            changes, reported per container in RV(projects[].in_place).
+        type: dict
+        default: {}
   restart:
     description:
       - Names of projects in O(projects) whose containers are restarted (and waited for) after they
@@ -196,6 +220,12 @@ options:
     description: Log lines of each failing container in the failure report.
     type: int
     default: 30
+  switch_settle:
+    description:
+      - Seconds a switch waits after a container joined or left Traefik's rotation (healthy, or
+        drained) before the next step, so Traefik has applied it (its provider throttle is 2 s).
+    type: float
+    default: 3.0
 
 seealso:
   - name: docker compose up
@@ -271,6 +301,22 @@ projects:
       description: Containers created or recreated in this call.
       type: list
       elements: str
+    switched:
+      description: Containers updated by a health-gated switch (O(projects[].switch)) in this call.
+      type: list
+      elements: str
+    switch_seconds:
+      description: Seconds from starting the copies to the last copy removed.
+      type: float
+      returned: when containers were switched
+    switch_failed:
+      description: The containers whose switch was undone because their copies did not become healthy.
+      type: list
+      elements: str
+      returned: when a switch was undone
+    in_place:
+      description: Containers that existed and were recreated in place, each with why it does not switch.
+      type: dict
     taken_over:
       description: With O(takeover), the container names taken over (or, in check mode, to be taken over) from other containers.
       type: list
@@ -339,6 +385,8 @@ PROJECT_OPTIONS = dict(
     depends_on=dict(type='list', elements='str', default=[]),
     state=dict(type='str', default='present', choices=['present', 'stopped', 'absent']),
     wait_timeout=dict(type='int', default=180),
+    switch=dict(type='list', elements='str', default=[]),
+    in_place=dict(type='dict', default={}),
 )
 
 
@@ -352,6 +400,7 @@ def main():
             engine=dict(type='str', default='compose', choices=['compose', 'swarm']),
             log_lines=dict(type='int', default=30),
             docker_cli=dict(type='str', default='docker'),
+            switch_settle=dict(type='float', default=3.0),
         ),
         supports_check_mode=True,
     )
@@ -398,7 +447,7 @@ def main():
 
     def work(spec):
         return ProjectApply(engine, spec, check_mode=module.check_mode, want_diff=module._diff,
-                            restart=spec['name'] in restart).run()
+                            restart=spec['name'] in restart, settle=module.params['switch_settle']).run()
 
     try:
         by_name = run_ordered(projects, work, workers=module.params['workers'])

@@ -23,6 +23,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus i
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
     DATABASE_PORT,
     DATABASE_SUPERUSER,
+    DRAIN_FILE,
+    LABEL_DRAIN,
     LABEL_ENVIRONMENT,
     LABEL_LAYER,
     LABEL_SERVICE,
@@ -66,16 +68,23 @@ def healthcheck(cont):
         check = dict(cont.healthcheck)
     elif cont.health_path and cont.port:
         url = "http://127.0.0.1:%d%s" % (cont.port, cont.health_path)
-        probe = ("if command -v curl >/dev/null; then curl -fsS -o /dev/null %s; "
-                 "else wget -q -O /dev/null %s; fi" % (url, url))
+        # The drain file fails the check on purpose (LABEL_DRAIN): a switch drains the old container.
+        probe = ("if [ -e %s ]; then exit 1; fi; if command -v curl >/dev/null; then curl -fsS -o /dev/null %s; "
+                 "else wget -q -O /dev/null %s; fi" % (DRAIN_FILE, url, url))
         # Docker before 25 has no start_interval: a short interval is what lets `up --wait` (and a
         # takeover) see a new container healthy within seconds instead of after the first interval.
-        check = {"test": ["CMD-SHELL", probe], "interval": "2s", "timeout": "4s", "retries": 12, "start_period": "60s"}
+        # Three misses (6 s) make it unhealthy: that is how long draining a container takes.
+        check = {"test": ["CMD-SHELL", probe], "interval": "2s", "timeout": "4s", "retries": 3, "start_period": "60s"}
     else:
         return None
     if cont.start_period:
         check["start_period"] = cont.start_period
     return check
+
+
+def drains(cont):
+    """Whether the container's health check is the derived one, which the drain file fails."""
+    return not cont.healthcheck and bool(cont.health_path and cont.port)
 
 
 def healthy_within(cont):
@@ -287,6 +296,8 @@ class Derivations(object):
             labels.update(extra_labels or {})
             if env.name == "production":
                 labels.update(self.traefik_labels(service, environment, cont.name, **traefik))
+            if drains(cont):
+                labels[LABEL_DRAIN] = DRAIN_FILE
             spec["labels"] = compose_literal(dict(sorted(labels.items())))
             if cont.publish:
                 spec["ports"] = ["%s:%d:%d" % (_addr(p.address), p.host, p.container) for p in cont.publish]
@@ -376,6 +387,32 @@ class Derivations(object):
         slowest = [s for s in (healthy_within(c) for c in env.containers) if s is not None]
         return max([int(minimum)] + [s + 30 for s in slowest])
 
+    def update_plan(self, service, environment):
+        """How an update replaces each container of a unit: {"switch": [compose services started
+        beside the old ones and switched to once healthy], "recreate": {compose service: why it
+        is recreated in place}}. Only what Traefik routes in production switches, and only what
+        can run twice at once."""
+        env = self.environment(service, environment)
+        switch, recreate = [], {}
+        for cont in env.containers:
+            reason = None
+            if env.name != "production" or not self.traefik_labels(service, environment, cont.name):
+                reason = "not routed by Traefik in production: nothing to keep serving"
+            elif env.update == "recreate":
+                reason = "the catalog entry asks for update: recreate"
+            elif cont.replicas > 1 or cont.publish:
+                reason = "publishes host ports or runs replicas: two at once would collide"
+            elif any(not vol["shared"] for vol in cont.volumes):
+                reason = ("holds the volume %s, which two containers must not write at once (shared: true allows it)"
+                          % ", ".join(v["name"] for v in cont.volumes if not v["shared"]))
+            elif not drains(cont):
+                reason = "its own health check cannot be drained: no switch without draining the old one"
+            if reason:
+                recreate[cont.service] = reason
+            else:
+                switch.append(cont.service)
+        return {"switch": switch, "recreate": recreate}
+
     def unit(self, service, environment):
         """Everything a role needs to deploy one (service, environment), as data a role reads
         without parsing: secrets only as vault paths."""
@@ -393,6 +430,7 @@ class Derivations(object):
             "container_specs": [self._container_spec(env, cont, database) for cont in env.containers],
             "local_servers": [self._local_server_spec(svc, env, s) for s in env.servers],
             "database": database,
+            "update": self.update_plan(service, environment),
             "secrets": {name: service_secret_path(svc.name, var.secret, secrets_of)
                         for name, var in self.secret_vars(service, environment).items() if not var.format},
             # Secrets embedded in a text (a URL): only containers get them, through the secrets file.

@@ -23,6 +23,14 @@ LABEL_LAYER = LABEL_PREFIX + ".layer"
 LABEL_UNIT = LABEL_PREFIX + ".unit"
 # On a swarm, where a container's own name is generated: the catalog's name of the container.
 LABEL_CONTAINER = LABEL_PREFIX + ".container"
+# On a container whose health check the platform derived: the file that, once it exists, fails
+# that check, so Docker calls the container unhealthy and Traefik stops routing to it before it
+# is stopped (a health-gated switch drains the old container this way).
+LABEL_DRAIN = LABEL_PREFIX + ".drain"
+DRAIN_FILE = "/tmp/.korczewski-platform-drain"
+# How a unit's routed production containers are updated: started beside the old ones and
+# switched to once healthy, or recreated in place.
+UPDATE_MODES = ("switch", "recreate")
 
 SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}[a-z0-9]$")
 # The pattern dockerd itself enforces for container names.
@@ -149,6 +157,7 @@ class Environment:
     database_server: str = None
     use_production_database: bool = False
     use_production_secrets: bool = False
+    update: str = "switch"
     # The registered method object (catalog/methods.py) of ``method``; parsing sets it.
     kind: object = None
 

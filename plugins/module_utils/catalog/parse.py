@@ -20,6 +20,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model 
     LAYERS,
     PROVIDES,
     SERVICE_NAME_RE,
+    UPDATE_MODES,
     Environment,
     Service,
 )
@@ -39,6 +40,7 @@ SERVICE_KEYS = ("layer", "description", "provides", "database", "tags", "environ
 ENVIRONMENT_KEYS = (
     "method", "hostname", "containers", "profile", "source", "script", "port", "health",
     "local_servers", "env", "secret_env", "database_server", "use_production_database", "use_production_secrets",
+    "update",
 )
 
 
@@ -111,6 +113,8 @@ def parse_environment(chk, service, name, raw, path):
     env.use_production_database = chk.boolean(raw.get("use_production_database"), path + ".use_production_database")
     env.use_production_secrets = chk.boolean(raw.get("use_production_secrets"), path + ".use_production_secrets")
     env.database_server = chk.string(raw.get("database_server"), path + ".database_server")
+    if raw.get("update") is not None:
+        env.update = chk.choice(raw.get("update"), path + ".update", UPDATE_MODES, "update mode")
     if raw.get("port") is not None:
         env.port = chk.port(raw.get("port"), path + ".port")
     env.source = chk.string(raw.get("source"), path + ".source")

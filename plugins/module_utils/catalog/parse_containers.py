@@ -86,13 +86,14 @@ def parse_route(chk, raw, path, port):
 
 
 def parse_volumes(chk, raw, path):
-    """[{name, path, source, kind}]: the catalog's volume name, the mount point, and what is mounted
-    there: the named volume ``name`` itself (kind volume), an existing volume of another name
-    (``external``, one a hand-run installation created) or a host directory (``host_path``)."""
+    """[{name, path, source, kind, shared}]: the catalog's volume name, the mount point, and what
+    is mounted there: the named volume ``name`` itself (kind volume), an existing volume of another
+    name (``external``, one a hand-run installation created) or a host directory (``host_path``);
+    ``shared``: two containers may mount it at once (during a health-gated switch)."""
     volumes = []
     for j, vol in enumerate(chk.seq(raw, path)):
         vpath = "%s[%d]" % (path, j)
-        if chk.mapping(vol, vpath, ("name", "path", "external", "host_path")) is None:
+        if chk.mapping(vol, vpath, ("name", "path", "external", "host_path", "shared")) is None:
             continue
         vname = chk.string(vol.get("name"), vpath + ".name", required=True, pattern=CONTAINER_NAME_RE,
                            what="volume name")
@@ -109,7 +110,8 @@ def parse_volumes(chk, raw, path):
             chk.error(vpath + ".path", "must be an absolute path inside the container, got '%s'" % vdir)
         elif vname and vdir:
             kind, source = ("directory", host_path) if host_path else ("volume", external or vname)
-            volumes.append({"name": vname, "path": vdir, "source": source, "kind": kind})
+            volumes.append({"name": vname, "path": vdir, "source": source, "kind": kind,
+                            "shared": chk.boolean(vol.get("shared"), vpath + ".shared")})
     return volumes
 
 

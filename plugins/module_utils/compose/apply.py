@@ -16,8 +16,10 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.switch import Switch
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.takeover import Takeover, container_names
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
     check_relative_path,
@@ -123,10 +125,12 @@ class ComposeEngine(object):
             raise EngineError("docker compose --dry-run up of %s failed: %s" % (name, (err or out).strip()))
         return parse_dry_run(out + "\n" + err)
 
-    def up(self, name, directory, compose_file, wait_timeout):
-        rc, out, err = self._run(self._project(name, directory, compose_file)
-                                 + ["up", "--detach", "--wait", "--wait-timeout", str(wait_timeout), "--remove-orphans"],
-                                 timeout=wait_timeout + 120)
+    def up(self, name, directory, compose_file, wait_timeout, services=None, remove_orphans=True):
+        """None, or the error. services: only these, without their dependencies (a switch's copies)."""
+        argv = ["up", "--detach", "--wait", "--wait-timeout", str(wait_timeout)]
+        argv += ["--remove-orphans"] if remove_orphans else []
+        argv += ["--no-deps"] + list(services) if services else []
+        rc, out, err = self._run(self._project(name, directory, compose_file) + argv, timeout=wait_timeout + 120)
         return None if rc == 0 else (err or out).strip()
 
     def restart(self, name, directory, compose_file, wait_timeout):
@@ -186,6 +190,27 @@ class ComposeEngine(object):
     def connect_network(self, network, container):
         self._container(["network", "connect", network, container], "connecting %s to network %s" % (container, network))
 
+    def _inspect(self, container, template):
+        rc, out, err = self._run(["inspect", "--format", template, container])
+        if rc != 0:
+            raise EngineError("inspecting container %s failed: %s" % (container, err.strip()))
+        return out.strip()
+
+    def container_label(self, container, label):
+        return self._inspect(container, '{{index .Config.Labels "%s"}}' % label).replace("<no value>", "")
+
+    def container_health(self, container):
+        """healthy, unhealthy, starting, or "" without a health check."""
+        return self._inspect(container, "{{if .State.Health}}{{.State.Health.Status}}{{end}}")
+
+    def exec_shell(self, container, script):
+        self._container(["exec", container, "sh", "-c", script], "running a command in container %s" % container)
+
+    def remove_container_if_exists(self, container):
+        rc, out, err = self._run(["rm", "--force", container])
+        if rc != 0 and "No such container" not in err:
+            raise EngineError("removing container %s failed: %s" % (container, (err or out).strip()))
+
     def remove_container(self, container, force=False):
         # Never --volumes: what a container mounted stays.
         self._container(["rm"] + (["--force"] if force else []) + [container], "removing container %s" % container)
@@ -227,8 +252,11 @@ def _write(path, content, mode):
 class ProjectApply(object):
     """Brings one project to its state. spec: the module's project entry, normalised."""
 
-    def __init__(self, engine, spec, check_mode=False, want_diff=False, restart=False):
+    def __init__(self, engine, spec, check_mode=False, want_diff=False, restart=False, settle=3.0, sleep=time.sleep):
         self.engine = engine
+        self.settle = settle
+        self.sleep = sleep
+        self.existing = {}
         self.spec = spec
         self.check_mode = check_mode
         self.want_diff = want_diff
@@ -257,7 +285,8 @@ class ProjectApply(object):
     def run(self):
         result = {"name": self.name, "state": self.spec["state"], "project_dir": self.dir, "changed": False,
                   "failed": False, "files_changed": [], "up": False, "restarted": False, "taken_over": [], "bridged": [],
-                  "recreated": [], "actions": [], "containers_before": {}, "containers_after": {}}
+                  "recreated": [], "switched": [], "in_place": {}, "actions": [], "containers_before": {},
+                  "containers_after": {}}
         try:
             self._run(result)
         except Exception as exc:  # pylint: disable=broad-except
@@ -267,6 +296,7 @@ class ProjectApply(object):
 
     def _run(self, result):
         existing = dict((path, _read(os.path.join(self.dir, path))) for path in self.wanted)
+        self.existing = existing
         if self.spec["state"] == "absent":
             self._absent(result, existing)
             return
@@ -350,6 +380,10 @@ class ProjectApply(object):
             if takeover:
                 result["taken_over"] = [h["name"] for h in takeover.holders]
                 actions = ["Container %s Take over (%s)" % (h["name"], takeover.describe(h)) for h in takeover.holders] + actions
+            names = self._switch_names()
+            switching = sorted(n for n in names if "Container %s Recreate" % n in actions)
+            actions = ["Container %s Switch (started beside the old one, switched to once healthy)" % n
+                       for n in switching] + actions
             result["actions"] = actions
             result["changed"] = bool(changed_files or actions or self.restart)
         else:
@@ -371,13 +405,21 @@ class ProjectApply(object):
             if reason:
                 result["up"] = True
                 result["reason"] = reason
-                error = self.engine.up(self.name, self.dir, self.compose_file, timeout)
+                switch = None if takeover else self._switch(before)
+                if switch:
+                    error = self._switch_up(result, switch, before, timeout)
+                else:
+                    error = self.engine.up(self.name, self.dir, self.compose_file, timeout)
         elif any(c["state"] != "exited" for c in before):
             stopped = True
             error = self.engine.stop(self.name, timeout)
         # Nothing ran: the containers are those just listed.
         after = self.engine.containers(self.name) if result["up"] or stopped else before
         result["recreated"] = recreated(result["containers_before"], snapshot(after))
+        notes = self.spec.get("in_place") or {}
+        result["in_place"] = dict((n, notes[s]) for n, s in self._services_of(after).items()
+                                  if n in result["recreated"] and n in result["containers_before"]
+                                  and n not in result["switched"] and s in notes)
         restart = self.restart or bool(set(changed_files) & set(self.spec.get("restart_on_change") or []))
         if not error and restart and before and state == "present" and not result["recreated"]:
             # A container (re)created in this run already read its configuration.
@@ -399,6 +441,63 @@ class ProjectApply(object):
         elif takeover:
             result["bridged"] = takeover.finish()
             result["changed"] = True
+
+    def _switch_names(self):
+        services = (self.spec.get("definition") or {}).get("services") or {}
+        return [(services.get(s) or {}).get("container_name", s) for s in self.spec.get("switch") or [] if s in services]
+
+    @staticmethod
+    def _services_of(containers):
+        return dict((c["name"], c["service"]) for c in containers)
+
+    def _switch(self, before):
+        """The health-gated switch this up needs, or None (nothing routed would be recreated)."""
+        if not self.spec.get("switch") or not before:
+            return None
+        try:
+            actions = self.engine.dry_run(self.name, self.dir, self.compose_file)
+        except EngineError:
+            return None
+        return Switch.plan(self.engine, self.name, self.dir, self.spec["definition"], self.spec["switch"], before,
+                           actions, wait_timeout=self.spec["wait_timeout"], settle=self.settle, sleep=self.sleep)
+
+    def _switch_up(self, result, switch, before, timeout):
+        """Up through a switch: None, or the error. The old containers serve until the copies are
+        healthy; a copy that is not is removed and the project's previous files come back."""
+        started = time.monotonic()
+        error = switch.start(before)
+        if error:
+            report = failure_report(self.name, error, self.engine.diagnose(self.name), self.secrets)
+            switch.remove_copies()
+            self._restore_files()
+            result["switch_failed"] = sorted(switch.names.values())
+            return ("the new containers %s did not become healthy within %ss: they are removed, %s keep serving "
+                    "and the project's previous files are back.\n%s"
+                    % (", ".join(switch.next_names), timeout, ", ".join(sorted(switch.names.values())), report))
+        self.sleep(self.settle)
+        switch.drain(sorted(switch.names[s] for s in switch.services if switch.names[s] in switch.recreate))
+        error = self.engine.up(self.name, self.dir, self.compose_file, timeout, remove_orphans=False)
+        if error:
+            return ("%s\nThe switch stopped half way: %s keep serving the new version; the next run goes on from them."
+                    % (error, ", ".join(switch.next_names)))
+        switch.finish()
+        result["switched"] = sorted(switch.names.values())
+        result["switch_seconds"] = round(time.monotonic() - started, 1)
+        # What else the catalog no longer has (an orphan besides the copies) goes as in any up.
+        return self.engine.up(self.name, self.dir, self.compose_file, timeout)
+
+    def _restore_files(self):
+        for path, old in self.existing.items():
+            target = os.path.join(self.dir, path)
+            if old is None:
+                if os.path.lexists(target):
+                    os.remove(target)
+                continue
+            fd, temporary = tempfile.mkstemp(prefix=".restore-", dir=os.path.dirname(target))
+            with os.fdopen(fd, "w") as handle:
+                handle.write(old[0])
+            os.chmod(temporary, old[1])
+            os.replace(temporary, target)
 
     def _absent(self, result, existing):
         before = self.engine.containers(self.name)

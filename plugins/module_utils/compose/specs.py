@@ -169,6 +169,8 @@ def unit_project_specs(catalog, units, secrets, project_root=None, traefik=None,
         spec = {"name": unit["project"], "project_dir": directory,
                 "definition": definition, "files": files, "order": LAYERS.index(unit["layer"]),
                 "depends_on": [], "state": state,
-                "wait_timeout": catalog.wait_timeout(service, environment, minimum=int(wait_timeout))}
+                "wait_timeout": catalog.wait_timeout(service, environment, minimum=int(wait_timeout)),
+                # How an update replaces each container (catalog update_plan): switch or in place, and why.
+                "switch": list(unit["update"]["switch"]), "in_place": dict(unit["update"]["recreate"])}
         specs.append(apply_extras(spec, (extras or {}).get(unit["project"])))
     return specs

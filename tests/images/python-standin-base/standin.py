@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -113,6 +114,9 @@ class App:
 
     def serve(self, port: int, host: str = "0.0.0.0") -> None:
         app = self
+        draining = threading.Event()
+        connections_lock = threading.Lock()
+        idle: set = set()
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -141,15 +145,51 @@ class App:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
+            # Graceful drain: between two requests a kept-alive connection is idle; stopping
+            # closes the idle ones and answers the busy ones with "Connection: close".
+            def handle_one_request(self) -> None:
+                with connections_lock:
+                    idle.add(self.connection)
+                try:
+                    super().handle_one_request()
+                finally:
+                    with connections_lock:
+                        idle.discard(self.connection)
+
+            def parse_request(self) -> bool:
+                with connections_lock:
+                    idle.discard(self.connection)
+                parsed = super().parse_request()
+                if draining.is_set():
+                    self.close_connection = True
+                return parsed
+
+            def end_headers(self) -> None:
+                if draining.is_set() or self.close_connection:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                super().end_headers()
+
             def log_message(self, fmt: str, *args) -> None:
                 sys.stdout.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {app.name} "
                                  f"{self.address_string()} {fmt % args}\n")
 
         server = ThreadingHTTPServer((host, port), RequestHandler)
-        server.daemon_threads = True
+        # A request in flight when the signal comes is answered before the process exits, as
+        # real servers drain (Node's server.close(), uvicorn, gunicorn): server_close() joins
+        # the handler threads. A stream (SSE) ends with the process.
+        server.daemon_threads = False
+        server.block_on_close = True
 
         def stop(signum, _frame) -> None:
             print(f"{app.name}: signal {signum}, shutting down", flush=True)
+            draining.set()
+            with connections_lock:
+                for connection in list(idle):
+                    try:
+                        connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
             # shutdown() blocks until serve_forever() returns, so it needs its own thread.
             threading.Thread(target=server.shutdown, daemon=True).start()
 

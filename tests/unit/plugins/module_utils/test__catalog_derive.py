@@ -267,13 +267,16 @@ def test_compose_project_for_method_compose(catalog):
                 "environment": {"PLATFORM_ENVIRONMENT": "production", "PORT": "5500", "SERVICE_NAME": "auth"},
                 "env_file": ["/srv/auth/production.env"],
                 "labels": dict(sorted(dict(catalog.identity_labels("auth", "production"),
-                                           **catalog.traefik_labels("auth", "production", "auth-service")).items())),
+                                           **catalog.traefik_labels("auth", "production", "auth-service"),
+                                           **{"korczewski.platform.drain": "/tmp/.korczewski-platform-drain"}).items())),
             },
         },
     }
     # Derived from the health path and port, so Docker (and depends_on) know when it is healthy.
     assert healthcheck["test"][0] == "CMD-SHELL"
     assert "http://127.0.0.1:5500/health" in healthcheck["test"][1]
+    # The drain file named by its label fails it: a switch drains the old container so.
+    assert healthcheck["test"][1].startswith("if [ -e /tmp/.korczewski-platform-drain ]; then exit 1; fi;")
 
 
 def test_catalog_healthcheck_wins_over_the_derived_one(catalog):
@@ -543,7 +546,8 @@ def test_unit_publishes_ports_as_data(catalog):
     [postgres_dev] = catalog.unit("shared-postgres", "development")["container_specs"]
     assert postgres_dev["publish"] == [{"host": 5433, "container": 5432, "address": "127.0.0.1"}]
     assert postgres_dev["volumes"] == [{"name": "postgres-dev-data", "path": "/var/lib/postgresql/data",
-                                        "source": "postgres-dev-data", "kind": "volume"}]
+                                        "source": "postgres-dev-data", "kind": "volume",
+                                        "shared": False}]
 
 
 def test_unit_keeps_container_names_and_compose_services(catalog):
@@ -551,7 +555,8 @@ def test_unit_keeps_container_names_and_compose_services(catalog):
     assert unit["containers"] == ["videovault-dev"]
     assert [(c["name"], c["service"]) for c in unit["container_specs"]] == [("videovault-dev", "videovault-dev")]
     assert unit["container_specs"][0]["volumes"] == [{"name": "videovault-dev-media", "path": "/data",
-                                                      "source": "videovault-dev-media", "kind": "volume"}]
+                                                      "source": "videovault-dev-media", "kind": "volume",
+                                                      "shared": False}]
 
 
 def test_database_server_unit_lists_its_databases_and_the_superuser_with_secret_paths(catalog):
@@ -703,11 +708,11 @@ def test_ipc_is_rendered(mutate):
 
 
 def test_wait_timeout_covers_the_slowest_start_period(catalog, mutate):
-    # vllm-rag: 20m grace, then 12 retries of 2s interval and 4s timeout, plus 30s.
-    assert catalog.wait_timeout("vllm-rag", "production") == 1200 + 72 + 30
+    # vllm-rag: 20m grace, then 3 retries of 2s interval and 4s timeout, plus 30s.
+    assert catalog.wait_timeout("vllm-rag", "production") == 1200 + 18 + 30
     assert catalog.wait_timeout("vllm-rag", "production", minimum=3600) == 3600
     # The derived default: 60s grace period.
-    assert catalog.wait_timeout("auth", "production") == 60 + 72 + 30
+    assert catalog.wait_timeout("auth", "production") == 60 + 18 + 30
     # No healthcheck at all: only the minimum.
     assert catalog.wait_timeout("shared-postgres", "production", minimum=7) == 7
     # A catalog healthcheck without timings waits as long as Docker's defaults allow.
@@ -731,3 +736,34 @@ def test_stack_members_nobody_routes_stay_on_the_units_internal_network(catalog)
         project = catalog.compose_project(service, environment)
         assert "internal" not in project["networks"], service
         assert catalog.unit(service, environment)["internal_network"] is None
+
+
+# ---------------------------------------------------------------- updates
+
+
+def test_update_plan_switches_only_what_traefik_routes_in_production_and_can_run_twice(catalog, mutate):
+    assert catalog.update_plan("auth", "production") == {"switch": ["auth-service"], "recreate": {}}
+    # l2p's two routed containers switch together (one project).
+    assert catalog.update_plan("l2p", "production")["switch"] == ["l2p-app", "l2p-api"]
+    # Not routed: the database server recreates in place.
+    assert catalog.update_plan("shared-postgres", "production")["switch"] == []
+    assert "not routed" in catalog.update_plan("shared-postgres", "production")["recreate"]["shared-postgres"]
+    # Development never switches.
+    assert catalog.update_plan("l2p", "development")["switch"] == []
+    # A volume two containers must not write at once, unless the catalog says shared (as it does).
+    assert catalog.update_plan("videovault", "production")["switch"] == ["videovault"]
+    exclusive = load(mutate, setting("videovault.environments.production.containers.0.volumes.0.shared", False))
+    plan = exclusive.update_plan("videovault", "production")
+    assert plan["switch"] == [] and "videovault-media" in plan["recreate"]["videovault"]
+    # The catalog entry's own choice.
+    recreate = load(mutate, setting("auth.environments.production.update", "recreate"))
+    assert recreate.update_plan("auth", "production") == {
+        "switch": [], "recreate": {"auth-service": "the catalog entry asks for update: recreate"}}
+    assert catalog.unit("auth", "production")["update"]["switch"] == ["auth-service"]
+
+
+def test_update_mode_is_checked(mutate):
+    with pytest.raises(CatalogError) as err:
+        load(mutate, setting("auth.environments.production.update", "rolling"))
+    assert "platform_services.auth.environments.production.update" in str(err.value)
+    assert "rolling" in str(err.value)
