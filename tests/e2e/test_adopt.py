@@ -5,7 +5,9 @@
 (plain docker run under the seed's names, l2p from a compose file with profiles, its own network and
 volume names, a host directory of media files, rows in the four databases, one owner role of another
 name, a central .env with every quirk); then import_env.yml, adopt.yml --check, a takeover that
-fails, adopt.yml and two site.yml runs, on a copy of the local inventory, production only.
+fails, adopt.yml and two site.yml runs, on a copy of the local inventory, production only. Then
+the weekly update on the taken-over platform: a new image tag for auth and l2p and back, and a
+broken one, each under steady load through Traefik (tests/load/steady.py), with 0 failed requests.
 
 The tests share that one installation and run in file order; the figures (adoption time, seconds
 each service was not serving, rows compared) go to tests/output/adopt-figures.txt.
@@ -28,10 +30,12 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = os.path.dirname(sys.executable)
 sys.path.insert(0, str(REPO_ROOT / "tests" / "handrun"))
+sys.path.insert(0, str(REPO_ROOT / "tests" / "load"))
 sys.path.insert(0, str(REPO_ROOT / "collections"))
 
 import availability  # noqa: E402  pylint: disable=wrong-import-position
 import snapshot  # noqa: E402  pylint: disable=wrong-import-position
+import steady  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.korczewski.platform.plugins.module_utils.dotenv.parse import parse_dotenv  # noqa: E402
 
 FIGURES = REPO_ROOT / "tests" / "output" / "adopt-figures.txt"
@@ -242,3 +246,81 @@ def test_site_leaves_the_adopted_containers_running_untouched(installation):
     assert second.returncode == 0, second.output[-3000:]
     assert changed(second) == 0, second.output[-5000:]
     figure("site.yml after the takeover: %.1f s, then %.1f s with changed=0" % (first.elapsed, second.elapsed))
+
+
+# ---------------------------------------------------------------- weekly updates of the taken-over platform
+LOAD_URLS = {
+    "auth": "https://auth.platform.localhost:18443/health",
+    "l2p": "https://l2p.platform.localhost:18443/",
+    "l2p-api": "https://l2p.platform.localhost:18443/api",
+}
+SWITCHED = ["auth-service", "l2p-app", "l2p-api"]
+
+
+def images_with(installation, tag):
+    platform = yaml.safe_load((installation.inventory / "group_vars" / "all" / "platform.yml").read_text())
+    images = dict(platform["platform_images"])
+    for key in ("auth", "l2p_frontend", "l2p_backend"):
+        images[key] = tag
+    return json.dumps({"platform_images": images})
+
+
+def update_under_load(installation, *args):
+    with steady.SteadyLoad(LOAD_URLS, rate=25) as load:
+        time.sleep(1)
+        run = installation.playbook("site.yml", "--tags", "auth,l2p", *args)
+        time.sleep(1)
+    return run, load.report()
+
+
+def assert_no_failed_request(report):
+    for name, stats in report.items():
+        assert stats["failed"] == 0, (name, stats)
+        assert stats["rate"] >= 20, (name, stats)
+
+
+def test_an_image_update_switches_auth_and_l2p_without_a_failed_request(installation):
+    base = docker("inspect", "--format", "{{.Config.Image}}", "auth-service").stdout.strip()
+    assert docker("tag", base, "local/app-standin:switch-test").returncode == 0
+    try:
+        for tag, extra in (("local/app-standin:switch-test", ["-e", images_with(installation, "local/app-standin:switch-test")]),
+                           (base, [])):
+            ids = container_ids()
+            run, report = update_under_load(installation, *extra)
+            assert run.returncode == 0, run.output[-5000:]
+            assert_no_failed_request(report)
+            after = container_ids()
+            for name in SWITCHED:
+                assert docker("inspect", "--format", "{{.Config.Image}}", name).stdout.strip() == tag, name
+                assert after[name][0] != ids[name][0] and after[name][1], name
+                assert name + "-next" not in after, name
+            figure("update to %s under 25 req/s each (auth, l2p /, l2p /api): site.yml --tags auth,l2p %.1f s, "
+                   "0 failed of %d requests, longest gap %.2f s (auth), %.2f s (l2p), %.2f s (l2p /api)"
+                   % (tag, run.elapsed, sum(r["requests"] for r in report.values()), report["auth"]["longest_gap"],
+                      report["l2p"]["longest_gap"], report["l2p-api"]["longest_gap"]))
+    finally:
+        docker("rmi", "local/app-standin:switch-test")
+
+
+def test_a_broken_image_fails_the_run_and_the_old_container_keeps_serving(installation):
+    build = subprocess.run(["docker", "build", "-q", "-t", "local/app-standin:broken-test", "-"], input=(
+        'FROM local/app-standin:1\nCMD ["sh", "-c", "echo broken on purpose; exit 1"]\n'),
+        capture_output=True, text=True, check=False)
+    assert build.returncode == 0, build.stderr
+    try:
+        ids = container_ids()
+        run, report = update_under_load(installation, "-e", images_with(installation, "local/app-standin:broken-test"))
+        assert run.returncode != 0
+        assert "auth-service-next did not become healthy" in run.output, run.output[-5000:]
+        assert "broken on purpose" in run.output
+        assert_no_failed_request(report)
+        after = container_ids()
+        for name in SWITCHED:
+            assert after[name] == ids[name], "%s kept serving, untouched" % name
+            assert name + "-next" not in after, name
+        figure("broken image for auth and l2p under load: the run failed in %.1f s, 0 failed of %d requests, "
+               "the old containers untouched" % (run.elapsed, sum(r["requests"] for r in report.values())))
+        again = installation.playbook("site.yml", "--tags", "auth,l2p")
+        assert again.returncode == 0 and changed(again) == 0, again.output[-5000:]
+    finally:
+        docker("rmi", "local/app-standin:broken-test")
