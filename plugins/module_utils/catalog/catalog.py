@@ -15,7 +15,10 @@ This module is the catalog's one entry point; the work is done in
   shapes, ``parse_containers.py``: containers and local servers), errors named by path;
 - ``catalog/rules.py``  the rules, one function each, within and across services
   (``rules_providers.py``: the shape of the proxy and the database server);
-- ``catalog/derive.py`` labels, databases, health targets, compose projects, units;
+- ``catalog/derive.py`` identity labels, compose projects and units, built on
+  ``routing.py`` (what Traefik routes: labels, networks), ``databases.py`` (databases, logins,
+  connection settings), ``healthcheck.py`` (healthchecks, health targets, wait timeouts) and
+  ``update.py`` (which containers an update switches and which it recreates);
 - ``catalog/dotenv.py``  environment values and env files.
 
 Like every package under module_utils, these are private to korczewski.platform: they are no

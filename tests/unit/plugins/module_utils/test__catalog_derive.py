@@ -738,6 +738,29 @@ def test_stack_members_nobody_routes_stay_on_the_units_internal_network(catalog)
         assert catalog.unit(service, environment)["internal_network"] is None
 
 
+def test_labels_networks_health_and_updates_agree_on_what_traefik_routes(catalog):
+    # One fact (Catalog.routed) behind all four: a container that gets a router also stays on the
+    # shared network, is probed through Traefik and may switch; one that does not gets none of it.
+    routed = set()
+    for unit in catalog.units():
+        env = catalog.environment(unit["service"], unit["environment"])
+        plan = catalog.update_plan(unit["service"], unit["environment"])
+        https = set(t["container"] for t in catalog.health_targets(unit["environment"], unit["service"])
+                    if t["kind"] == "https")
+        for cont in env.containers:
+            labels = catalog.traefik_labels(unit["service"], unit["environment"], cont.name)
+            assert bool(labels) is catalog.routed(env, cont), cont.name
+            assert ("not routed" in plan["recreate"].get(cont.service, "")) is not catalog.routed(env, cont)
+            if cont.name in https:
+                assert catalog.routed(env, cont), cont.name
+            if catalog.routed(env, cont):
+                routed.add(cont.name)
+                assert "platform" in catalog.compose_project(unit["service"], unit["environment"])[
+                    "services"][cont.service]["networks"], cont.name
+    assert {"auth-service", "l2p-app", "l2p-api", "web", "videovault", "vllm-rag"} <= routed
+    assert not routed & {"shared-postgres", "traefik", "qdrant-rag", "l2p-backend-dev", "qdrant-dev"}
+
+
 # ---------------------------------------------------------------- updates
 
 
