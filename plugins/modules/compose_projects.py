@@ -175,6 +175,21 @@ options:
             changes, reported per container in RV(projects[].in_place).
         type: dict
         default: {}
+      rollback:
+        description:
+          - Apply the release the project kept on the host instead of O(projects[].definition) and
+            O(projects[].files), as C(playbooks/rollback.yml) does, through the same switch.
+          - After an apply changed a project's files and it came up healthy, the files it had before are
+            kept in C(<project_dir>/.previous) (0700, each file with its mode) with the ids of the images
+            its containers ran; each image gets a reference C(korczewski-platform-previous:<project>-<service>-<id>)
+            of its own, so a tag pulled again or an image prune does not take it away. A kept file's
+            image reference that now names another image is replaced by that reference.
+          - The release a rollback replaces is kept in turn, and the project is marked rolled back
+            (C(<project_dir>/.rolled-back.json)); a later apply of the catalog keeps what runs and warns
+            with what differs (RV(projects[].held)), until the catalog matches again or O(roll_forward).
+          - Fails naming the directory when the project keeps no release. Only with O(engine=compose).
+        type: bool
+        default: false
   restart:
     description:
       - Names of projects in O(projects) whose containers are restarted (and waited for) after they
@@ -226,6 +241,12 @@ options:
         drained) before the next step, so Traefik has applied it (its provider throttle is 2 s).
     type: float
     default: 3.0
+  roll_forward:
+    description:
+      - Apply the catalog to projects that were rolled back (O(projects[].rollback)) instead of keeping
+        what runs; their rollback mark goes once they are healthy.
+    type: bool
+    default: false
 
 seealso:
   - name: docker compose up
@@ -317,6 +338,23 @@ projects:
     in_place:
       description: Containers that existed and were recreated in place, each with why it does not switch.
       type: dict
+    rollback:
+      description:
+        - With O(projects[].rollback), C(to_release_kept_at) (when the release was kept) and C(pinned)
+          (each service whose file's image reference moved on, run from the kept image instead).
+      type: dict
+      returned: with O(projects[].rollback)
+    held:
+      description:
+        - A project that was rolled back and kept as it runs although the catalog differs,
+          C(rolled_back_at) and C(differences) (one line per service; image references named, other
+          settings by key only). The call warns with the same.
+      type: dict
+      returned: when a rolled-back project was kept
+    rolled_forward:
+      description: The project was rolled back before; this call applied the catalog again and removed the mark.
+      type: bool
+      returned: when a rollback mark was removed
     taken_over:
       description: With O(takeover), the container names taken over (or, in check mode, to be taken over) from other containers.
       type: list
@@ -352,7 +390,8 @@ failed_projects:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ENGINES, EngineError, ProjectApply
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ProjectApply
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.engine import ENGINES, EngineError
 # Each engine registers itself where it is defined; importing it is what makes it selectable.
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm.engine import SwarmEngine  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
@@ -387,6 +426,7 @@ PROJECT_OPTIONS = dict(
     wait_timeout=dict(type='int', default=180),
     switch=dict(type='list', elements='str', default=[]),
     in_place=dict(type='dict', default={}),
+    rollback=dict(type='bool', default=False),
 )
 
 
@@ -401,13 +441,16 @@ def main():
             log_lines=dict(type='int', default=30),
             docker_cli=dict(type='str', default='docker'),
             switch_settle=dict(type='float', default=3.0),
+            roll_forward=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
     projects = module.params['projects']
     errors = []
     for spec in projects:
-        if spec['state'] == 'present' and not spec['definition']:
+        if spec['rollback'] and spec['state'] != 'present':
+            errors.append("project %s: rollback brings a project up, its state must be present" % spec['name'])
+        elif spec['state'] == 'present' and not spec['definition'] and not spec['rollback']:
             errors.append("project %s needs a definition to be present" % spec['name'])
         for entry in spec['files']:
             if entry['state'] == 'present' and entry['content'] is None:
@@ -434,6 +477,7 @@ def main():
         module.fail_json(msg="; ".join(errors))
     for spec in projects:
         spec['takeover'] = module.params['takeover']
+        spec['roll_forward'] = module.params['roll_forward']
 
     engine = ENGINES[module.params['engine']](docker=module.params['docker_cli'], log_lines=module.params['log_lines'])
     try:
@@ -459,6 +503,9 @@ def main():
         result = by_name[spec['name']]
         diffs.extend(result.pop('diff', []))
         results.append(result)
+    for result in results:
+        if result.get('warning'):
+            module.warn(result.pop('warning'))
     failed = [r['name'] for r in results if r.get('failed') or r.get('skipped')]
     output = dict(changed=any(r.get('changed') for r in results), projects=results, failed_projects=failed)
     if module._diff:

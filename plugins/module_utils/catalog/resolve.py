@@ -7,8 +7,8 @@
 It holds the validation result (errors, warnings), the vocabulary plays need (environments,
 layers, the secrets file mode) and every unit with what a play reads of it: the unit as
 ``Catalog.unit`` describes it, its layer order (up and down), its selection tags, identity
-labels, project directory, secret paths and local servers. :func:`select` picks units from it the
-way ``Catalog.units`` does, without the catalog.
+labels, project directory, secret paths, local servers and container images. :func:`select`
+picks units from it the way ``Catalog.units`` does, without the catalog.
 
 Private to korczewski.platform (see catalog/catalog.py); standard library only.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.images import unit_images
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
     ENVIRONMENTS,
     LAYERS,
@@ -67,6 +68,10 @@ def resolved_unit(catalog, service, environment, state_dir=None):
         "identity_labels": catalog.identity_labels(service, environment),
         "project_dir": project_dir(catalog, state_dir, service, environment),
         "secret_paths": unit_secret_paths(unit),
+        # Checked on the host before anything changes (playbooks/plays/images.yml).
+        "images": unit_images(catalog, service, environment),
+        # What its slowest health check needs to pass; a play's own minimum may be longer.
+        "wait_timeout": catalog.wait_timeout(service, environment),
     })
     return unit
 

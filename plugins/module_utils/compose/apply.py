@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The one apply path: stage, validate, write and bring up compose projects.
 
-An engine is the only code that runs a container CLI. ComposeEngine speaks `docker compose`;
-a second engine (Docker Swarm stacks) implements the same methods and registers with @register_engine.
+The engine (compose.engine) runs every command; a changed routed container is replaced by a
+health-gated switch (compose.switch), a hand-run container's name is taken over (compose.takeover)
+and the release an update replaced is kept for a rollback (compose.release).
 Private to korczewski.platform.
 """
 
@@ -13,24 +14,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
-import threading
 import time
 
-from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.engine import EngineError
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.files import read_file, replace_file, write_new
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.release import Release, differences
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.switch import Switch
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.takeover import Takeover, container_names
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import (
     check_relative_path,
+    container_name,
     failure_report,
     file_changes,
     mask,
     masked_secret_file,
     not_converged,
-    parse_api_containers,
-    parse_dry_run,
-    parse_ps,
     recreated,
     render_definition,
     secret_values,
@@ -39,214 +38,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan i
 )
 
 
-class EngineError(Exception):
+class ApplyError(Exception):
     pass
-
-
-ENGINES = {}
-
-
-def register_engine(cls):
-    """Class decorator: the engine is chosen by its ``name`` (compose_projects' engine option)."""
-    ENGINES[cls.name] = cls
-    return cls
-
-
-@register_engine
-class ComposeEngine(object):
-    """docker compose v2 on this host. Every method takes the project name; file-based ones a directory."""
-
-    name = "compose"
-
-    def __init__(self, docker="docker", log_lines=30):
-        self.docker = docker
-        self.log_lines = log_lines
-        # Reading state asks the engine's API on its unix socket (one request, no compose process);
-        # DOCKER_HOST set to anything else (tcp with TLS, ssh) leaves it to the CLI.
-        host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-        self._api_host = host if host.startswith("unix://") and not os.environ.get("DOCKER_CONTEXT") else None
-        self._local = threading.local()
-
-    def adapt(self, spec):
-        """The project's entry as this engine applies it: compose takes it as it is."""
-        return spec
-
-    def _run(self, argv, timeout=120, cwd="/"):
-        try:
-            proc = subprocess.run([self.docker] + argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  timeout=timeout, check=False, universal_newlines=True)
-        except subprocess.TimeoutExpired as exc:
-            return 124, exc.stdout or "", "timed out after %ss: %s" % (timeout, exc.stderr or "")
-        except OSError as exc:
-            raise EngineError("cannot run %s: %s" % (self.docker, exc))
-        return proc.returncode, proc.stdout, proc.stderr
-
-    def _project(self, name, directory, compose_file):
-        return ["compose", "--project-name", name, "--project-directory", directory,
-                "--file", os.path.join(directory, compose_file)]
-
-    def validate(self, name, directory, compose_file):
-        rc, out, err = self._run(self._project(name, directory, compose_file) + ["config", "--quiet"])
-        return None if rc == 0 else (err or out).strip()
-
-    def missing_networks(self, names):
-        """The names of those networks the engine does not have; one CLI call for all."""
-        if not names:
-            return []
-        rc, out, err = self._run(["network", "ls", "--format", "{{.Name}}"])
-        if rc != 0:
-            raise EngineError("docker network ls failed: %s" % err.strip())
-        present = set(out.split())
-        return [name for name in names if name not in present]
-
-    def _api(self):
-        # One client per thread: projects are applied concurrently and a client holds one connection.
-        if getattr(self._local, "api", None) is None:
-            self._local.api = DockerAPI(self._api_host)
-        return self._local.api
-
-    def containers(self, name):
-        if self._api_host:
-            try:
-                return parse_api_containers(self._api().containers(
-                    {"label": ["com.docker.compose.project=%s" % name, "com.docker.compose.oneoff=False"]}))
-            except DockerError as exc:
-                raise EngineError("listing the containers of %s failed: %s" % (name, exc))
-        # Without --file compose finds the project by its label, orphans included.
-        rc, out, err = self._run(["compose", "--project-name", name, "ps", "--all", "--format", "json"])
-        if rc != 0:
-            raise EngineError("docker compose ps of %s failed: %s" % (name, err.strip()))
-        return parse_ps(out)
-
-    def dry_run(self, name, directory, compose_file):
-        rc, out, err = self._run(["compose", "--dry-run"] + self._project(name, directory, compose_file)[1:]
-                                 + ["up", "--detach", "--remove-orphans"])
-        if rc != 0:
-            raise EngineError("docker compose --dry-run up of %s failed: %s" % (name, (err or out).strip()))
-        return parse_dry_run(out + "\n" + err)
-
-    def up(self, name, directory, compose_file, wait_timeout, services=None, remove_orphans=True):
-        """None, or the error. services: only these, without their dependencies (a switch's copies)."""
-        argv = ["up", "--detach", "--wait", "--wait-timeout", str(wait_timeout)]
-        argv += ["--remove-orphans"] if remove_orphans else []
-        argv += ["--no-deps"] + list(services) if services else []
-        rc, out, err = self._run(self._project(name, directory, compose_file) + argv, timeout=wait_timeout + 120)
-        return None if rc == 0 else (err or out).strip()
-
-    def restart(self, name, directory, compose_file, wait_timeout):
-        rc, out, err = self._run(self._project(name, directory, compose_file) + ["restart"], timeout=wait_timeout + 120)
-        if rc != 0:
-            return (err or out).strip()
-        return self.up(name, directory, compose_file, wait_timeout)
-
-    def stop(self, name, wait_timeout):
-        rc, out, err = self._run(["compose", "--project-name", name, "stop"], timeout=wait_timeout + 120)
-        return None if rc == 0 else (err or out).strip()
-
-    def down(self, name, wait_timeout):
-        # Volumes stay: removing data is never part of converging.
-        rc, out, err = self._run(["compose", "--project-name", name, "down", "--remove-orphans"], timeout=wait_timeout + 120)
-        return None if rc == 0 else (err or out).strip()
-
-    # Single containers, for a takeover (compose.takeover): found by exact name, any state.
-
-    def named_containers(self, names):
-        """[{name, id, project, running, image}] of the containers with exactly these names."""
-        if not names:
-            return []
-        template = '{{.Names}}\t{{.ID}}\t{{.Image}}\t{{.State}}\t{{.Label "com.docker.compose.project"}}'
-        rc, out, err = self._run(["ps", "--all", "--format", template] + ["--filter=name=^/%s$" % n for n in names])
-        if rc != 0:
-            raise EngineError("docker ps failed: %s" % err.strip())
-        found = []
-        for line in out.splitlines():
-            fields = line.split("\t")
-            if len(fields) != 5 or fields[0] not in names:
-                continue
-            found.append({"name": fields[0], "id": fields[1][:12], "image": fields[2], "running": fields[3] == "running",
-                          "project": fields[4] or None})
-        return found
-
-    def _container(self, argv, what):
-        rc, out, err = self._run(argv)
-        if rc != 0:
-            raise EngineError("%s failed: %s" % (what, (err or out).strip()))
-
-    def rename_container(self, container, name):
-        self._container(["rename", container, name], "renaming container %s to %s" % (container, name))
-
-    def stop_container(self, container):
-        self._container(["stop", container], "stopping container %s" % container)
-
-    def start_container(self, container):
-        self._container(["start", container], "starting container %s" % container)
-
-    def container_networks(self, container):
-        rc, out, err = self._run(["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}\n{{end}}", container])
-        if rc != 0:
-            raise EngineError("inspecting container %s failed: %s" % (container, err.strip()))
-        return [line for line in out.splitlines() if line.strip()]
-
-    def connect_network(self, network, container):
-        self._container(["network", "connect", network, container], "connecting %s to network %s" % (container, network))
-
-    def _inspect(self, container, template):
-        rc, out, err = self._run(["inspect", "--format", template, container])
-        if rc != 0:
-            raise EngineError("inspecting container %s failed: %s" % (container, err.strip()))
-        return out.strip()
-
-    def container_label(self, container, label):
-        return self._inspect(container, '{{index .Config.Labels "%s"}}' % label).replace("<no value>", "")
-
-    def container_health(self, container):
-        """healthy, unhealthy, starting, or "" without a health check."""
-        return self._inspect(container, "{{if .State.Health}}{{.State.Health.Status}}{{end}}")
-
-    def exec_shell(self, container, script):
-        self._container(["exec", container, "sh", "-c", script], "running a command in container %s" % container)
-
-    def remove_container_if_exists(self, container):
-        rc, out, err = self._run(["rm", "--force", container])
-        if rc != 0 and "No such container" not in err:
-            raise EngineError("removing container %s failed: %s" % (container, (err or out).strip()))
-
-    def remove_container(self, container, force=False):
-        # Never --volumes: what a container mounted stays.
-        self._container(["rm"] + (["--force"] if force else []) + [container], "removing container %s" % container)
-
-    def diagnose(self, name):
-        """[{name, status, health, exit_code, probe, logs}] of the containers that are not healthy."""
-        found = []
-        for container in self.containers(name):
-            rc, out, _err = self._run(["inspect", "--format", "{{json .State}}", container["id"] or container["name"]])
-            state = json.loads(out) if rc == 0 and out.strip() else {}
-            health = state.get("Health") or {}
-            if state.get("Running") and health.get("Status", "healthy") == "healthy":
-                continue
-            probes = health.get("Log") or []
-            rc, out, err = self._run(["logs", "--tail", str(self.log_lines), container["id"] or container["name"]])
-            found.append({"name": container["name"], "status": state.get("Status", container["state"]),
-                          "health": health.get("Status", ""), "exit_code": state.get("ExitCode"),
-                          "probe": probes[-1].get("Output", "") if probes else "",
-                          "logs": (out + err) if rc == 0 else err})
-        return found
-
-
-def _read(path):
-    try:
-        with open(path, "r") as handle:
-            content = handle.read()
-        return content, os.stat(path).st_mode & 0o7777
-    except (IOError, OSError):
-        return None
-
-
-def _write(path, content, mode):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(content)
-    os.chmod(path, mode)
 
 
 class ProjectApply(object):
@@ -267,11 +60,15 @@ class ProjectApply(object):
         self.secrets = set()
         self.wanted = {}
         self.secret_paths = set()
+        self.release = Release(engine, self.name, self.dir) if getattr(engine, "keeps_releases", False) else None
+        self.rolled_to = None
+        self.release_images = None
         # Stopping needs no definition: without one the files stay as they are.
         self.stop_only = spec["state"] == "stopped" and not spec.get("definition")
-        if spec["state"] != "absent" and not self.stop_only:
+        # A rollback's files are the kept release's (_take_previous).
+        if spec["state"] != "absent" and not self.stop_only and not spec.get("rollback"):
             self.wanted[self.compose_file] = (render_definition(spec["definition"]), int(spec["compose_mode"], 8))
-        for entry in [] if self.stop_only else spec["files"]:
+        for entry in [] if self.stop_only or spec.get("rollback") else spec["files"]:
             path = check_relative_path(entry["path"])
             if entry.get("state", "present") == "absent":
                 self.wanted[path] = None
@@ -295,12 +92,16 @@ class ProjectApply(object):
         return result
 
     def _run(self, result):
-        existing = dict((path, _read(os.path.join(self.dir, path))) for path in self.wanted)
+        if self.spec.get("rollback"):
+            self._take_previous(result)
+        existing = dict((path, read_file(os.path.join(self.dir, path))) for path in self.wanted)
         self.existing = existing
         if self.spec["state"] == "absent":
             self._absent(result, existing)
             return
         changed_files = file_changes(existing, self.wanted)
+        if changed_files and self._held(result, existing, changed_files):
+            changed_files = []
         result["files_changed"] = changed_files
         if self.want_diff:
             result["diff"] = self._diff(existing)
@@ -323,10 +124,71 @@ class ProjectApply(object):
                 return
             if changed_files:
                 self._install(staging, changed_files)
+                if self.release and self.existing.get(self.compose_file) is not None:
+                    self.release_images = self.release.images_of(before)
         finally:
             if staging:
                 shutil.rmtree(staging, ignore_errors=True)
         self._converge(result, before, changed_files)
+        self._record(result, changed_files)
+
+    def _secret_file(self, path, content):
+        self.secret_paths.add(path)
+        self.secrets |= secret_values(content)
+
+    def _take_previous(self, result):
+        """The kept release as what this call applies (playbooks/rollback.yml)."""
+        release = self.release.previous() if self.release and self.spec["state"] == "present" else None
+        if release is None:
+            raise ApplyError("there is no kept release in %s to roll back to: a release is kept from the first "
+                             "update of a project that was deployed and healthy" % self.dir)
+        definition, pinned = self.release.rollback_definition(release)
+        self.compose_file = release["compose_file"]
+        self.wanted = dict(release["files"])
+        if pinned:
+            self.wanted[self.compose_file] = (render_definition(definition), self.wanted[self.compose_file][1])
+        for path, wanted in self.wanted.items():
+            if wanted and not wanted[1] & 0o077:
+                self._secret_file(path, wanted[0])
+        self.spec = dict(self.spec, definition=definition)
+        self.rolled_to = release["kept_at"]
+        result["rollback"] = {"to_release_kept_at": release["kept_at"],
+                              "pinned": dict((s, "%s moved on: the kept image" % r) for s, r in pinned)}
+
+    def _held(self, result, existing, changed_files):
+        """True when the project was rolled back and this call keeps what runs: the catalog's
+        change is reported, not applied, until it matches again or the call rolls forward."""
+        mark = self.release.marked() if self.release and self.spec["state"] == "present" and not self.rolled_to else None
+        current = existing.get(self.compose_file)
+        if not mark or self.spec.get("roll_forward") or current is None:
+            return False
+        running = json.loads(current[0])
+        lines = differences(running, self.spec["definition"]) + [
+            "%s differs" % p for p in changed_files if p != self.compose_file]
+        result["held"] = {"rolled_back_at": mark.get("rolled_back_at"), "differences": lines}
+        result["warning"] = ("%s was rolled back (playbooks/rollback.yml, %s) and stays as it runs; the catalog "
+                             "differs: %s. Change the catalog to match, or run with -e platform_roll_forward=true "
+                             "to apply it again." % (self.name, mark.get("rolled_back_at"), "; ".join(lines)))
+        for path in self.secret_paths.copy():
+            if existing.get(path):
+                self._secret_file(path, existing[path][0])
+        self.wanted = existing
+        self.spec = dict(self.spec, definition=running)
+        return True
+
+    def _record(self, result, changed_files):
+        """After a healthy apply: the release it replaced kept; the rollback mark set by a rollback,
+        gone once the catalog applies again."""
+        if not self.release or self.check_mode or result["failed"] or self.spec["state"] != "present":
+            return
+        if changed_files and self.release_images is not None:
+            self.release.keep(self.existing, self.compose_file, self.release_images)
+        if self.rolled_to:
+            if changed_files:
+                self.release.mark(self.rolled_to)
+        elif not result.get("held") and self.release.marked():
+            self.release.unmark()
+            result["rolled_forward"] = True
 
     def _stage(self):
         # Real runs stage next to the project so os.replace stays on one file system; check mode
@@ -344,7 +206,7 @@ class ProjectApply(object):
             target = os.path.join(staging, path)
             if not os.path.isdir(os.path.dirname(target)):
                 os.makedirs(os.path.dirname(target), 0o750)
-            _write(target, content, mode)
+            write_new(target, content, mode)
         return staging
 
     def _install(self, staging, changed_files):
@@ -380,7 +242,8 @@ class ProjectApply(object):
             if takeover:
                 result["taken_over"] = [h["name"] for h in takeover.holders]
                 actions = ["Container %s Take over (%s)" % (h["name"], takeover.describe(h)) for h in takeover.holders] + actions
-            names = self._switch_names()
+            definition = self.spec["definition"]
+            names = [container_name(definition, s) for s in self.spec.get("switch") or [] if s in definition["services"]]
             switching = sorted(n for n in names if "Container %s Recreate" % n in actions)
             actions = ["Container %s Switch (started beside the old one, switched to once healthy)" % n
                        for n in switching] + actions
@@ -407,7 +270,7 @@ class ProjectApply(object):
                 result["reason"] = reason
                 switch = None if takeover else self._switch(before)
                 if switch:
-                    error = self._switch_up(result, switch, before, timeout)
+                    error = self._switch_up(result, switch, before)
                 else:
                     error = self.engine.up(self.name, self.dir, self.compose_file, timeout)
         elif any(c["state"] != "exited" for c in before):
@@ -427,7 +290,8 @@ class ProjectApply(object):
             error = self.engine.restart(self.name, self.dir, self.compose_file, timeout)
             after = self.engine.containers(self.name)
         result["containers_after"] = snapshot(after)
-        result["changed"] = bool(changed_files or result["restarted"]
+        # An undone switch put the previous files back: nothing changed.
+        result["changed"] = bool((changed_files and not result.get("switch_failed")) or result["restarted"]
                                  or states_changed(result["containers_before"], result["containers_after"]))
         if error:
             result["failed"] = True
@@ -442,62 +306,39 @@ class ProjectApply(object):
             result["bridged"] = takeover.finish()
             result["changed"] = True
 
-    def _switch_names(self):
-        services = (self.spec.get("definition") or {}).get("services") or {}
-        return [(services.get(s) or {}).get("container_name", s) for s in self.spec.get("switch") or [] if s in services]
-
     @staticmethod
     def _services_of(containers):
         return dict((c["name"], c["service"]) for c in containers)
 
     def _switch(self, before):
         """The health-gated switch this up needs, or None (nothing routed would be recreated)."""
-        if not self.spec.get("switch") or not before:
+        if not self.spec.get("switch") or not before or not getattr(self.engine, "switches", False):
             return None
         try:
             actions = self.engine.dry_run(self.name, self.dir, self.compose_file)
         except EngineError:
             return None
-        return Switch.plan(self.engine, self.name, self.dir, self.spec["definition"], self.spec["switch"], before,
-                           actions, wait_timeout=self.spec["wait_timeout"], settle=self.settle, sleep=self.sleep)
+        return Switch.plan(self.engine, self.name, self.dir, self.compose_file, self.spec["definition"], self.spec["switch"],
+                           before, actions, wait_timeout=self.spec["wait_timeout"], settle=self.settle, sleep=self.sleep)
 
-    def _switch_up(self, result, switch, before, timeout):
-        """Up through a switch: None, or the error. The old containers serve until the copies are
-        healthy; a copy that is not is removed and the project's previous files come back."""
-        started = time.monotonic()
-        error = switch.start(before)
-        if error:
-            report = failure_report(self.name, error, self.engine.diagnose(self.name), self.secrets)
-            switch.remove_copies()
-            self._restore_files()
+    def _switch_up(self, result, switch, before):
+        """Up through the switch, then what else the catalog dropped (an orphan besides the copies)."""
+        error = switch.up(before, lambda e: failure_report(self.name, e, self.engine.diagnose(self.name), self.secrets),
+                          self._restore_files)
+        if switch.undone:
             result["switch_failed"] = sorted(switch.names.values())
-            return ("the new containers %s did not become healthy within %ss: they are removed, %s keep serving "
-                    "and the project's previous files are back.\n%s"
-                    % (", ".join(switch.next_names), timeout, ", ".join(sorted(switch.names.values())), report))
-        self.sleep(self.settle)
-        switch.drain(sorted(switch.names[s] for s in switch.services if switch.names[s] in switch.recreate))
-        error = self.engine.up(self.name, self.dir, self.compose_file, timeout, remove_orphans=False)
         if error:
-            return ("%s\nThe switch stopped half way: %s keep serving the new version; the next run goes on from them."
-                    % (error, ", ".join(switch.next_names)))
-        switch.finish()
+            return error
         result["switched"] = sorted(switch.names.values())
-        result["switch_seconds"] = round(time.monotonic() - started, 1)
-        # What else the catalog no longer has (an orphan besides the copies) goes as in any up.
-        return self.engine.up(self.name, self.dir, self.compose_file, timeout)
+        result["switch_seconds"] = switch.seconds
+        services = self.spec["definition"]["services"]
+        if any(c["service"] not in services for c in self.engine.containers(self.name)):
+            return self.engine.up(self.name, self.dir, self.compose_file, self.spec["wait_timeout"])
+        return None
 
     def _restore_files(self):
         for path, old in self.existing.items():
-            target = os.path.join(self.dir, path)
-            if old is None:
-                if os.path.lexists(target):
-                    os.remove(target)
-                continue
-            fd, temporary = tempfile.mkstemp(prefix=".restore-", dir=os.path.dirname(target))
-            with os.fdopen(fd, "w") as handle:
-                handle.write(old[0])
-            os.chmod(temporary, old[1])
-            os.replace(temporary, target)
+            replace_file(os.path.join(self.dir, path), old)
 
     def _absent(self, result, existing):
         before = self.engine.containers(self.name)

@@ -159,6 +159,11 @@ def file_changes(existing, wanted):
     return changed
 
 
+def container_name(definition, service):
+    """The container name of a compose service: the seed fixes one for every service."""
+    return ((definition.get("services") or {}).get(service) or {}).get("container_name", service)
+
+
 def render_definition(definition):
     """The compose file text: JSON, which is YAML, written the same way on every run."""
     return json.dumps(definition, indent=2, sort_keys=False) + "\n"

@@ -13,7 +13,7 @@ is healthy the copy is drained and removed. A copy that never gets healthy is re
 old container never noticed. A copy left by a killed run is found by the next run: healthy, the
 switch goes on from it; not, it is removed and the switch starts again.
 
-The engine runs every command (compose.apply.ComposeEngine). Private to korczewski.platform;
+The engine runs every command (compose.engine.ComposeEngine). Private to korczewski.platform;
 standard library only.
 """
 
@@ -24,7 +24,7 @@ import os
 import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_DRAIN, LABEL_PREFIX
-from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import render_definition
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import container_name, render_definition
 
 NEXT_SUFFIX = "-next"
 # The switch's own compose file, beside the project's, so relative paths (env_file) resolve alike.
@@ -55,23 +55,25 @@ def recreated_names(actions):
 class Switch(object):
     """The switch of some services of one project. names: {compose service: container name}."""
 
-    def __init__(self, engine, project, directory, definition, services, wait_timeout, settle=3.0,
+    def __init__(self, engine, project, directory, compose_file, definition, services, wait_timeout, settle=3.0,
                  drain_timeout=30.0, sleep=time.sleep):
         self.engine = engine
         self.project = project
         self.directory = directory
+        self.compose_file = compose_file
         self.definition = definition
         self.services = list(services)
-        self.names = dict((s, (definition["services"][s] or {}).get("container_name", s)) for s in self.services)
+        self.names = dict((s, container_name(definition, s)) for s in self.services)
         self.wait_timeout = wait_timeout
         self.settle = settle
         self.drain_timeout = drain_timeout
         self.sleep = sleep
-        self.resumed = False
         self.recreate = set()
+        self.seconds = None
+        self.undone = False
 
     @classmethod
-    def plan(cls, engine, project, directory, definition, switchable, before, actions, **kwargs):
+    def plan(cls, engine, project, directory, compose_file, definition, switchable, before, actions, **kwargs):
         """The switch an up needs, or None: the switchable services whose running, healthy container
         the up would recreate, or whose copy a killed run left behind."""
         running = dict((c["service"], c) for c in before if c["state"] == "running" and c["health"] in ("healthy", ""))
@@ -81,12 +83,35 @@ class Switch(object):
                     and ((s in running and running[s]["name"] in recreate) or s in left)]
         if not services:
             return None
-        switch = cls(engine, project, directory, definition, services, **kwargs)
-        switch.resumed = bool(left)
+        switch = cls(engine, project, directory, compose_file, definition, services, **kwargs)
         # Only what the up recreates is drained: a container already from the new definition (a
         # killed run got that far) keeps serving.
         switch.recreate = set(switch.names[s] for s in services if switch.names[s] in recreate)
         return switch
+
+    def up(self, before, report, restore):
+        """The project up through the switch: None, or the error. The old containers serve until the
+        copies are healthy; copies that are not are removed and restore() puts the project's
+        previous files back. report(error): the project's failure report."""
+        started = time.monotonic()
+        error = self.start(before)
+        if error:
+            text = report(error)
+            self.remove_copies()
+            restore()
+            self.undone = True
+            return ("the new containers %s did not become healthy within %ss: they are removed, %s keep serving "
+                    "and the project's previous files are back.\n%s"
+                    % (", ".join(self.next_names), self.wait_timeout, ", ".join(sorted(self.names.values())), text))
+        self.sleep(self.settle)
+        self.drain(sorted(self.recreate))
+        error = self.engine.up(self.project, self.directory, self.compose_file, self.wait_timeout, remove_orphans=False)
+        if error:
+            return ("%s\nThe switch stopped half way: %s keep serving the new version; the next run goes on from them."
+                    % (error, ", ".join(self.next_names)))
+        self.finish()
+        self.seconds = round(time.monotonic() - started, 1)
+        return None
 
     @property
     def next_names(self):

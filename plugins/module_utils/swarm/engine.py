@@ -18,7 +18,7 @@ import os
 import subprocess
 import time
 
-from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ComposeEngine, EngineError, register_engine
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.engine import ComposeEngine, EngineError, register_engine
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm.stack import PROJECT_LABEL, StackError, stack_errors, stack_spec
 from ansible_collections.korczewski.platform.plugins.module_utils.swarm.services import STACK_LABEL
@@ -55,6 +55,10 @@ def _age(current_state):
 @register_engine
 class SwarmEngine(ComposeEngine):
     name = "swarm"
+    # A stack service updates its own tasks (start-first is the stack's own business), and a
+    # release would have to be kept on every node: neither the switch nor a kept release here.
+    switches = False
+    keeps_releases = False
 
     def __init__(self, docker="docker", log_lines=30, poll=1.0):
         super(SwarmEngine, self).__init__(docker=docker, log_lines=log_lines)

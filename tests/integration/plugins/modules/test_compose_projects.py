@@ -323,3 +323,84 @@ def test_without_takeover_a_foreign_holder_is_left_alone(hand_run):
     assert "already in use" in result["projects"][0]["msg"], result["projects"][0]["msg"]
     assert container_id(TAKEN) == old
     assert docker("inspect", "--format", "{{.State.Running}}", TAKEN) == "true"
+
+
+def build_image(tag, label):
+    """An image of its own id (a LABEL on local/debian:bookworm), built offline."""
+    proc = subprocess.run(["docker", "build", "-q", "-t", tag, "-"], input="FROM %s\nLABEL ztest=%s\n" % (IMAGE, label),
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return docker("image", "inspect", "--format", "{{.Id}}", tag)
+
+
+@pytest.fixture
+def rollback_images():
+    """local/ztest-rollback:current (moved by the test) and :new, each its own image."""
+    old, new = build_image("local/ztest-rollback:current", "old"), build_image("local/ztest-rollback:new", "new")
+    yield old, new
+    kept = docker("images", "--format", "{{.Repository}}:{{.Tag}}", "korczewski-platform-previous").split()
+    for reference in ["local/ztest-rollback:current", "local/ztest-rollback:new"] + kept:
+        if "ztest-apply-roll" in reference or reference.startswith("local/ztest-rollback"):
+            docker("image", "rm", "-f", reference, check=False)
+
+
+def test_rollback_goes_back_to_the_kept_release_and_site_keeps_it_until_rolled_forward(root, rollback_images):
+    old_id, new_id = rollback_images
+    name = "ztest-apply-roll"
+
+    def project(image, **extra):
+        web = dict(service(), image=image, container_name=name + "-web")
+        return spec(root, name, {"web": web}, switch=["web"], files=[{"path": "secrets.env", "content": "TOKEN=%s\n" % SECRET}],
+                    **extra)
+
+    def running_image():
+        return docker("inspect", "--format", "{{.Image}}", name + "-web")
+
+    def call(*projects, **options):
+        return run_module(dict({"projects": list(projects), "switch_settle": 0.2}, **options))
+
+    try:
+        # A first deploy keeps nothing; there is nothing to roll back to yet.
+        rc, _result, output = call(project("local/ztest-rollback:current"))
+        assert rc == 0, output
+        assert not (root / name / ".previous").exists()
+        rc, result, output = call(dict(project("local/ztest-rollback:current"), rollback=True))
+        assert rc != 0 and "there is no kept release in %s" % (root / name) in output, output
+
+        rc, result, output = call(project("local/ztest-rollback:new"))
+        assert rc == 0, output
+        assert by_name(result)[name]["switched"] == [name + "-web"] and running_image() == new_id
+        kept = root / name / ".previous"
+        assert stat.S_IMODE(os.stat(kept).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(kept / "files" / "secrets.env").st_mode) == 0o600
+        assert '"local/ztest-rollback:current"' in (kept / "files" / "compose.yml").read_text()
+
+        # The tag the kept release names moves on (pulled again): the rollback runs the kept image.
+        docker("tag", "local/ztest-rollback:new", "local/ztest-rollback:current")
+        rc, result, output = call(dict(project("local/ztest-rollback:new"), rollback=True))
+        assert rc == 0, output
+        rolled = by_name(result)[name]
+        assert rolled["changed"] and rolled["switched"] == [name + "-web"], rolled
+        assert set(rolled["rollback"]["pinned"]) == {"web"}, json.dumps(rolled["rollback"])
+        assert running_image() == old_id
+        assert SECRET not in output
+        # The release it replaced is kept in turn: a second rollback would go forward again.
+        assert '"local/ztest-rollback:new"' in (kept / "files" / "compose.yml").read_text()
+
+        # The catalog still names the new image: the apply reports the difference and keeps what runs.
+        rc, result, output = call(project("local/ztest-rollback:new"))
+        assert rc == 0, output
+        held = by_name(result)[name]
+        assert not held["changed"] and held["held"]["differences"], held
+        assert "was rolled back" in output and "local/ztest-rollback:new" in output and "platform_roll_forward" in output
+        assert running_image() == old_id
+
+        # Rolled forward on request: the catalog applies again and the mark goes.
+        rc, result, output = call(project("local/ztest-rollback:new"), roll_forward=True)
+        assert rc == 0, output
+        assert by_name(result)[name]["rolled_forward"] and running_image() == new_id
+        rc, result, output = call(project("local/ztest-rollback:new"))
+        assert rc == 0 and not result["changed"] and "held" not in by_name(result)[name], output
+    finally:
+        subprocess.run(["docker", "compose", "--project-name", name, "down", "--remove-orphans", "--timeout", "0"],
+                       cwd="/", capture_output=True, check=False)

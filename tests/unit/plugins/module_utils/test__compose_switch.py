@@ -40,19 +40,19 @@ def test_only_routed_services_the_up_recreates_from_a_healthy_container_switch()
     actions = [("Container", "l2p-app", "Recreate"), ("Container", "l2p-api", "Recreate"),
                ("Container", "l2p-worker", "Recreate"), ("Network", "x", "Create")]
     assert recreated_names(actions) == {"l2p-app", "l2p-api", "l2p-worker"}
-    switch = Switch.plan(None, "l2p-production", "/srv", DEFINITION, ["l2p-app", "l2p-api"], before, actions,
+    switch = Switch.plan(None, "l2p-production", "/srv", "compose.yml", DEFINITION, ["l2p-app", "l2p-api"], before, actions,
                          wait_timeout=60)
     # An unhealthy container serves nothing to keep: it is recreated as before.
     assert switch.services == ["l2p-app"] and switch.next_names == ["l2p-app-next"]
     assert switch.recreate == {"l2p-app"}
     # Nothing recreated, or no container yet (a first deploy): no switch.
-    assert Switch.plan(None, "p", "/srv", DEFINITION, ["l2p-app"], before, [], wait_timeout=60) is None
-    assert Switch.plan(None, "p", "/srv", DEFINITION, ["l2p-app"], [], actions, wait_timeout=60) is None
+    assert Switch.plan(None, "p", "/srv", "compose.yml", DEFINITION, ["l2p-app"], before, [], wait_timeout=60) is None
+    assert Switch.plan(None, "p", "/srv", "compose.yml", DEFINITION, ["l2p-app"], [], actions, wait_timeout=60) is None
 
 
 def test_a_copy_left_by_a_killed_run_resumes_the_switch():
     before = [container("l2p-app", "l2p-app"), container("l2p-app-next", "l2p-app-next")]
-    switch = Switch.plan(None, "p", "/srv", DEFINITION, ["l2p-app", "l2p-api"], before, [], wait_timeout=60)
-    assert switch.services == ["l2p-app"] and switch.resumed
+    switch = Switch.plan(None, "p", "/srv", "compose.yml", DEFINITION, ["l2p-app", "l2p-api"], before, [], wait_timeout=60)
+    assert switch.services == ["l2p-app"] and switch.recreate == set()
     # The old container already runs the new definition (the up would not recreate it): not drained.
     assert switch.recreate == set()
