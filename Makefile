@@ -9,7 +9,7 @@ SCENARIOS ?= docker_engine traefik shared_postgres app_service app_fifth_service
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test test-here clean-state bench-health bench-converge bench-dashboard integration adopt-test swarm-test
+.PHONY: help setup testbed site lint sanity unit molecule molecule-changed test test-here clean-state bench-health bench-converge bench-dashboard bench-update integration adopt-test swarm-test
 
 help: ## List the targets
 	@grep -hE '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ bench-health: setup ## Benchmark: health check and discovery beside a uri loop a
 
 bench-converge: setup ## Benchmark: idempotent, tag and cold site.yml beside plain docker compose (after make site; recreates the containers)
 	VENV=$(VENV) bash benchmarks/converge.sh
+
+bench-update: setup ## Benchmark: an image update of auth and l2p under 25 req/s each, the switch beside a recreate in place (after make site)
+	VENV=$(VENV) $(VENV)/bin/python benchmarks/update.py
 
 bench-dashboard: setup ## Benchmark: the dashboard's /api/status at 50 req/s (platform + 30 services) with p95 and RSS
 	VENV=$(VENV) bash benchmarks/dashboard.sh
