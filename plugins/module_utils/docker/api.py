@@ -5,9 +5,10 @@
 """A minimal Docker Engine API client over the unix socket (or plain tcp://), standard library only.
 
 Discovery asks a handful of read-only questions (containers on one engine; services, tasks and
-nodes of a swarm from a manager) and enforcement stops and removes single containers or
-services; http.client on one keep-alive connection answers them in milliseconds, without the
-docker SDK's import cost or dependency on the managed host.
+nodes of a swarm from a manager), enforcement stops and removes single containers or
+services, and the preflight asks for images and pulls the missing ones; http.client on one
+keep-alive connection answers them in milliseconds, without the docker SDK's import cost or
+dependency on the managed host.
 """
 
 from __future__ import annotations
@@ -133,6 +134,33 @@ class DockerAPI:
         """Remove a stopped container. Never with v=1: its volumes stay."""
         self.call("DELETE", "/containers/%s" % quote(container_id, safe=""), ok=(204,))
 
+    def image(self, name):
+        """The image's details (``GET /images/<name>/json``), or None when this engine has no such image."""
+        return self.call("GET", "/images/%s/json" % quote(name, safe=""), ok=(200, 404)) or None
+
+    def distribution(self, name):
+        """What the image's registry knows of it (``GET /distribution/<name>/json``), without pulling.
+        A failure raises with the engine's own message (the registry's answer)."""
+        status, body = self._raw("GET", "%s/distribution/%s/json" % (self._prefix_path(), quote(name, safe="")))
+        if status != 200:
+            raise DockerError(_message(body))
+        return _json(body)
+
+    def pull(self, name, tag):
+        """Pull one image (``POST /images/create``); returns the answer's progress messages.
+
+        The engine answers 200 as soon as the pull starts and reports a failure later in the
+        stream, so the stream's errors raise as well. The message is the engine's own."""
+        status, body = self._raw("POST", "%s/images/create?%s" % (
+            self._prefix_path(), urlencode({"fromImage": name, "tag": tag})))
+        if status != 200:
+            raise DockerError(_message(body))
+        messages = _json_lines(body)
+        for message in messages:
+            if message.get("error"):
+                raise DockerError(message["error"])
+        return messages
+
     # Swarm: only a manager answers these (a worker or a lone engine answers 503).
 
     def services(self, filters=None):
@@ -169,6 +197,21 @@ def _json(body):
         return json.loads(body.decode("utf-8"))
     except ValueError:
         raise DockerError("the Docker engine answered with something that is not JSON: %r" % body[:200])
+
+
+def _json_lines(body):
+    """A streamed answer: one JSON object per line; a line that is no JSON object is kept as text."""
+    messages = []
+    for line in body.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            value = None
+        messages.append(value if isinstance(value, dict) else {"status": line})
+    return messages
 
 
 def _message(body):
