@@ -17,8 +17,6 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4242)
     parser.add_argument("--reload", action="store_true", help="development: restart on source changes")
-    parser.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from --forwarded-allow-ips")
-    parser.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     args = parser.parse_args(argv)
     if args.command == "hash-password":
         from .auth import hash_password
@@ -29,7 +27,9 @@ def main(argv=None):
     reload_dirs = [os.path.dirname(os.path.abspath(__file__))] if args.reload else None
     uvicorn.run("korczewski_dashboard.app:app", host=args.host, port=args.port, reload=args.reload,
                 reload_dirs=reload_dirs,
-                proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
+                # Off, though uvicorn's default trusts 127.0.0.1: the app itself decides whom to believe
+                # (DASHBOARD_TRUSTED_PROXIES), in the one place that takes the client's address.
+                proxy_headers=False,
                 log_level="info", access_log=False, lifespan="on")
     return 0
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from . import proxies
 
 
 class ConfigError(Exception):
@@ -65,6 +67,12 @@ class Settings:
     host_processes: bool = True
     # The catalog itself, for a development server that gets its settings as environment only.
     catalog_json: str = None
+    # Peers whose X-Forwarded-For names the client; empty: the client is the TCP peer.
+    trusted_proxies: tuple = field(default_factory=tuple)
+    # Changing it ends every open session without a new password.
+    session_epoch: str = "0"
+    # Logged-out sessions, kept so a restart does not bring them back; None: in memory only.
+    revoked_sessions: str = None
 
     def load_catalog(self):
         """(services, domain, network) from the catalog the role renders from platform_services: the
@@ -96,6 +104,16 @@ def from_environment():
     if len(session_secret) < 32:
         raise ConfigError("DASHBOARD_SESSION_SECRET must be at least 32 characters")
     state_dir = _env("DASHBOARD_STATE_DIR", "~/.local/state/korczewski-platform/npm")
+    trusted_proxies = tuple(item.strip() for item in (_env("DASHBOARD_TRUSTED_PROXIES") or "").split(",") if item.strip())
+    try:
+        proxies.parse(trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError("DASHBOARD_TRUSTED_PROXIES: %s" % exc)
+    audit_log = _env("DASHBOARD_AUDIT_LOG")
+    revoked = _env("DASHBOARD_REVOKED_SESSIONS")
+    if revoked is None and audit_log:
+        # The audit log's directory is the one place the app may write (the container's volume).
+        revoked = os.path.join(os.path.dirname(os.path.abspath(audit_log)), "revoked-sessions.json")
     return Settings(
         catalog_file=catalog,
         catalog_json=catalog_json,
@@ -106,7 +124,10 @@ def from_environment():
         session_secret=session_secret,
         cookie_secure=_flag("DASHBOARD_COOKIE_SECURE", True),
         session_max_age=int(_env("DASHBOARD_SESSION_MAX_AGE", 12 * 3600)),
-        audit_log=_env("DASHBOARD_AUDIT_LOG"),
+        audit_log=audit_log,
+        revoked_sessions=revoked,
+        session_epoch=_env("DASHBOARD_SESSION_EPOCH", "0"),
+        trusted_proxies=trusted_proxies,
         discovery_interval=float(_env("DASHBOARD_DISCOVERY_INTERVAL", 10)),
         health_interval=float(_env("DASHBOARD_HEALTH_INTERVAL", 15)),
         health_timeout=float(_env("DASHBOARD_HEALTH_TIMEOUT", 3)),

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The web application: one page, its live updates (SSE), the actions, ``/api/status``,
-``/metrics``, and ``/healthz`` (the only route without a login)."""
+``/metrics``, and ``/healthz`` (the only route without a login; without one it tells the status only)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import auth
+from . import auth, proxies
 from .actions import OK, REFUSED, Actions
 from .audit import AuditLog
 from .metrics import process_metrics
@@ -27,6 +27,10 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.catalo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SSE_PING = 15
+# How soon an open stream notices that its session was logged out.
+SSE_SESSION_CHECK = 2
+# How often the trusted proxies' host names are looked up again (a proxy's container may get a new address).
+PROXY_REFRESH = 30
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
                                "base-uri 'none'",
@@ -68,12 +72,15 @@ def create_app(settings):
     monitor = Monitor(settings, catalog, audit)
     monitor.renderer = lambda status: templates.get_template("board.html").render(status=status)
     actions = Actions(monitor)
-    sessions = auth.Sessions(settings.session_secret, settings.session_max_age)
+    sessions = auth.Sessions(settings.session_secret, settings.session_max_age, settings.password_hash,
+                             settings.session_epoch, settings.revoked_sessions)
+    trusted = proxies.TrustedProxies(settings.trusted_proxies)
     limiter = auth.LoginLimiter(settings.login_attempts, settings.login_window, settings.login_lockout)
     basic = auth.BasicAuth(settings.user, settings.password_hash, settings.session_secret)
 
     def client_of(request):
-        return request.client.host if request.client else "unknown"
+        # uvicorn runs without its proxy headers: this is the one place a forwarded address is believed.
+        return trusted.client(request.client.host if request.client else None, request.headers.getlist("x-forwarded-for"))
 
     async def current_user(request):
         session = sessions.load(request.cookies.get(auth.COOKIE))
@@ -85,11 +92,15 @@ def create_app(settings):
             if basic.cached(header):
                 return settings.user
             key = client_of(request)
-            if limiter.locked_for(key):
+            if limiter.attempt(key):
                 return None
             user = await asyncio.to_thread(basic.check, header)
             if user is None:
                 limiter.failed(key)
+            else:
+                # Only its own attempt: a script's regular success must not wipe out the failures of
+                # a guesser behind the same address.
+                limiter.release(key)
             return user
         return None
 
@@ -126,7 +137,8 @@ def create_app(settings):
 
     async def login(request):
         key = client_of(request)
-        locked = limiter.locked_for(key)
+        # Counted before anything is awaited, so parallel guesses cannot all pass while the first are checked.
+        locked = limiter.attempt(key)
         if locked:
             return html(request, "login.html", {"error": "Too many failed logins from your address: locked for %d more "
                                                          "seconds." % locked, "user": settings.user}, 429)
@@ -155,6 +167,9 @@ def create_app(settings):
         form = await request.form()
         if not auth.csrf_ok(request.state.session, form.get("csrf") or request.headers.get("x-csrf-token")):
             return PlainTextResponse("CSRF token missing or wrong", status_code=403)
+        # The cookie stays valid by its signature until it expires: only the server can end it now.
+        sessions.revoke(request.state.session)
+        audit.record(request.state.user, "logout", "dashboard", OK, "logged out", client_of(request))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(auth.COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="strict")
         return response
@@ -169,21 +184,28 @@ def create_app(settings):
 
     async def healthz(request):
         ok = monitor.discovery is not None and monitor.discovery_error is None
-        return JSONResponse({"status": "ok" if ok else "degraded", "discovery_error": monitor.discovery_error,
-                             "version": monitor.version}, status_code=200 if ok else 503)
+        body = {"status": "ok" if ok else "degraded"}
+        # The error text names hosts, sockets and paths: only for a logged-in session, not for any caller.
+        if sessions.load(request.cookies.get(auth.COOKIE)):
+            body.update(discovery_error=monitor.discovery_error, version=monitor.version)
+        return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
     async def events(request):
         last = request.headers.get("last-event-id") or request.query_params.get("lastEventId")
         seen = int(last) if last and last.isdigit() else -1
+        session = request.state.session
 
         async def stream():
             nonlocal seen
             while True:
+                # A logout or a new password ends the stream too, not only the next request.
+                if session is not None and not sessions.valid(session):
+                    return
                 version = monitor.version
                 if version != seen:
                     seen = version
                     yield {"event": "board", "id": str(version), "data": monitor.board_html}
-                await monitor.wait_change(seen, SSE_PING)
+                await monitor.wait_change(seen, SSE_SESSION_CHECK)
 
         return EventSourceResponse(stream(), ping=SSE_PING, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -206,10 +228,21 @@ def create_app(settings):
         return await _action(request, lambda form: actions.stop_stray(
             request.state.user, client_of(request), str(form.get("target"))))
 
+    async def refresh_proxies():
+        while True:
+            await asyncio.sleep(PROXY_REFRESH)
+            await asyncio.to_thread(trusted.refresh)
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        refresher = None
+        if trusted.names:
+            await asyncio.to_thread(trusted.refresh)
+            refresher = asyncio.create_task(refresh_proxies())
         await monitor.start()
         yield
+        if refresher is not None:
+            refresher.cancel()
         await monitor.stop()
 
     routes = [

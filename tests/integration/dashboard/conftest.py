@@ -13,6 +13,7 @@ password; it is stopped after the session. Needs the app's dependencies in the r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -29,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 SRC = os.path.join(REPO, "dashboard", "src")
 PORT = 47440
+TRUSTED_PROXY = "127.0.0.2"
 # The local inventory's state directory, a fresh one under make test (scripts/fresh_state.sh).
 STATE_DIR = os.environ.get("PLATFORM_STATE_DIR") or "/var/lib/korczewski-platform/state"
 
@@ -66,6 +68,40 @@ def _wait(url, timeout=30):
         time.sleep(0.3)
 
 
+def app_environment(work, **extra):
+    """The environment of a dashboard started from this checkout, its files in ``work``."""
+    env = dict(os.environ, PYTHONPATH=SRC, DASHBOARD_CATALOG=str(work / "catalog.json"),
+               DASHBOARD_PASSWORD_HASH_FILE=str(work / "hash"), DASHBOARD_SESSION_SECRET_FILE=str(work / "secret"),
+               DASHBOARD_AUDIT_LOG=str(work / "audit.jsonl"), DASHBOARD_DISCOVERY_INTERVAL="3",
+               DASHBOARD_HEALTH_INTERVAL="5", DASHBOARD_HTTPS_PORT="18443", DASHBOARD_VALIDATE_CERTS="0",
+               DASHBOARD_DOCKER_HOST=os.environ.get("DASHBOARD_TEST_DOCKER_HOST", "unix:///var/run/docker.sock"),
+               DASHBOARD_STATE_DIR=os.path.join(STATE_DIR, "npm"), DASHBOARD_LOGIN_ATTEMPTS="3",
+               DASHBOARD_LOGIN_LOCKOUT="60",
+               # A client that binds 127.0.0.2 is the proxy; every other loopback address a client of its own.
+               DASHBOARD_TRUSTED_PROXIES=TRUSTED_PROXY)
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def running_app(work, port, **extra):
+    """The app from this checkout on 127.0.0.1:port until the block ends."""
+    log = open(work / ("app-%d.log" % port), "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "korczewski_dashboard", "--host", "127.0.0.1", "--port", str(port)],
+                            env=app_environment(work, **extra), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait("http://127.0.0.1:%d/healthz" % port)
+        yield str(work / ("app-%d.log" % port))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory):
     """{url, user, password}"""
@@ -81,25 +117,12 @@ def dashboard(tmp_path_factory):
     render_local_catalog(str(work / "catalog.json"))
     (work / "hash").write_text(hash_password(password))
     (work / "secret").write_text(secrets.token_urlsafe(48))
-    env = dict(os.environ, PYTHONPATH=SRC, DASHBOARD_CATALOG=str(work / "catalog.json"),
-               DASHBOARD_PASSWORD_HASH_FILE=str(work / "hash"), DASHBOARD_SESSION_SECRET_FILE=str(work / "secret"),
-               DASHBOARD_AUDIT_LOG=str(work / "audit.jsonl"), DASHBOARD_DISCOVERY_INTERVAL="3",
-               DASHBOARD_HEALTH_INTERVAL="5", DASHBOARD_HTTPS_PORT="18443", DASHBOARD_VALIDATE_CERTS="0",
-               DASHBOARD_DOCKER_HOST=os.environ.get("DASHBOARD_TEST_DOCKER_HOST", "unix:///var/run/docker.sock"),
-               DASHBOARD_STATE_DIR=os.path.join(STATE_DIR, "npm"), DASHBOARD_LOGIN_ATTEMPTS="3",
-               DASHBOARD_LOGIN_LOCKOUT="60")
-    log = open(work / "app.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "korczewski_dashboard", "--host", "127.0.0.1", "--port", str(PORT)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait("http://127.0.0.1:%d/healthz" % PORT)
+    with running_app(work, PORT) as log:
         yield {"url": "http://127.0.0.1:%d" % PORT, "user": "admin", "password": password, "local": True,
-               "log": str(work / "app.log")}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+               "log": log, "work": work, "audit": str(work / "audit.jsonl")}
+
+
+@pytest.fixture
+def app_runner():
+    """running_app, for a test that needs a dashboard of its own (restarted, other settings)."""
+    return running_app

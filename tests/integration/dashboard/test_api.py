@@ -2,14 +2,16 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The dashboard's HTTP surface on a real server: what needs a login, the cookie's flags, CSRF on
-actions, /api/status and /metrics from memory, and the SSE stream's resume by Last-Event-ID."""
+actions, /api/status and /metrics from memory, the SSE stream's resume by Last-Event-ID, and the
+login's defences: X-Forwarded-For only from the trusted proxy, attempts counted before their check,
+sessions ended by logout and by a new password, /health without details for anonymous callers."""
 
 from __future__ import annotations
 
 import json
 import socket
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -123,3 +125,141 @@ def test_sse_sends_the_board_and_resumes_by_last_event_id(client, dashboard):
     # One that is behind gets the current board at once.
     behind = [e for e in sse_events(dashboard, cookie, last_event_id=0, seconds=1.5) if e[1] == "board"]
     assert behind and int(behind[0][0]) >= version
+
+
+def local_only(dashboard):
+    if not dashboard.get("local"):
+        pytest.skip("needs the test's own dashboard (its settings, its audit log, clients on loopback addresses)")
+
+
+def from_address(dashboard, source):
+    """A client whose connections come from ``source`` (a loopback address: Linux answers all of 127/8)."""
+    return httpx.Client(base_url=dashboard["url"], timeout=10, follow_redirects=False,
+                        transport=httpx.HTTPTransport(local_address=source))
+
+
+def audited_client(dashboard, action):
+    with open(dashboard["audit"], encoding="utf-8") as stream:
+        entries = [json.loads(line) for line in stream]
+    return [entry["client"] for entry in entries if entry["action"] == action][-1]
+
+
+def test_forwarded_for_counts_only_from_the_trusted_proxy(dashboard):
+    """The conftest trusts 127.0.0.2 alone: a client on any other address cannot name another."""
+    local_only(dashboard)
+    for source, expected in (("127.0.0.1", "127.0.0.1"), ("127.0.0.3", "127.0.0.3"), ("127.0.0.2", "198.51.100.7")):
+        with from_address(dashboard, source) as client:
+            response = client.post("/login", data={"username": dashboard["user"], "password": dashboard["password"]},
+                                   headers={"X-Forwarded-For": "198.51.100.7"})
+            assert response.status_code == 303, response.text
+        assert audited_client(dashboard, "login") == expected, source
+
+
+def raw_login(source, dashboard, password):
+    parts = urlsplit(dashboard["url"])
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=20, source_address=(source, 0))
+    body = urlencode({"username": dashboard["user"], "password": password}).encode()
+    request = ("POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+               "Content-Length: %d\r\nConnection: close\r\n\r\n" % (parts.netloc, len(body))).encode() + body
+    return sock, request
+
+
+def status_of(sock):
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    return int(data.split(b" ", 2)[1])
+
+
+def test_parallel_guesses_get_no_more_checks_than_the_limit(dashboard):
+    """Eight wrong passwords at once and then the right one, before the first argon2 check (tens of
+    ms) is done: only the limit's 3 are checked, the rest - the right password too - get 429."""
+    local_only(dashboard)
+    source, limit = "127.0.0.4", 3
+    wrong = [raw_login(source, dashboard, "wrong-%d" % n) for n in range(8)]
+    right = raw_login(source, dashboard, dashboard["password"])
+    for sock, request in wrong:
+        sock.sendall(request)
+    time.sleep(0.01)
+    right[0].sendall(right[1])
+    statuses = [status_of(sock) for sock, dummy in wrong]
+    assert status_of(right[0]) == 429, statuses
+    assert len([code for code in statuses if code != 429]) <= limit and statuses.count(401) <= limit - 1, statuses
+    assert statuses.count(429) >= len(wrong) - limit, statuses
+
+
+def sse_until_closed(dashboard, cookie, then, seconds):
+    """Opens /events, waits for the first board, calls ``then()``; True when the server ends the
+    stream (its last chunk, or the connection closed) within ``seconds`` after that."""
+    parts = urlsplit(dashboard["url"])
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=1)
+    sock.sendall(("GET /events HTTP/1.1\r\nHost: %s\r\nCookie: kd_session=%s\r\nAccept: text/event-stream\r\n\r\n"
+                  % (parts.netloc, cookie)).encode())
+    data, called, mark, deadline = b"", False, 0, time.monotonic() + 10
+    try:
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                return called
+            data += chunk
+            if not called and b"event: board" in data:
+                then()
+                called, deadline, mark = True, time.monotonic() + seconds, len(data)
+            elif called and b"\r\n0\r\n\r\n" in data[mark - 2:]:
+                return True
+        return False
+    finally:
+        sock.close()
+
+
+def test_logout_ends_the_session_and_its_open_stream(client, dashboard):
+    local_only(dashboard)
+    login(client, dashboard)
+    csrf = csrf_of(client)
+    assert client.get("/api/status").status_code == 200
+
+    def logout():
+        assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+
+    # The stream checks its session every 2 s.
+    assert sse_until_closed(dashboard, client.session_cookie, logout, seconds=6), "the stream outlived its session"
+    # The very same cookie, replayed: ended on the server, not only deleted in the browser.
+    assert client.get("/api/status").status_code == 401
+    assert client.get("/events").status_code == 401
+    assert audited_client(dashboard, "logout") == "127.0.0.1"
+
+
+def test_a_new_password_ends_every_session(dashboard, app_runner):
+    """The same session key, the same cookie, a restart with another password hash: logged out."""
+    local_only(dashboard)
+    from korczewski_dashboard.auth import hash_password
+
+    work, port = dashboard["work"], 47441
+    own = {"DASHBOARD_AUDIT_LOG": str(work / "audit-47441.jsonl")}
+    with app_runner(work, port, **own):
+        with httpx.Client(base_url="http://127.0.0.1:%d" % port, timeout=10, follow_redirects=False) as client:
+            login(client, dashboard)
+            assert client.get("/api/status").status_code == 200
+    (work / "hash").write_text(hash_password("another " + dashboard["password"]))
+    try:
+        with app_runner(work, port, **own):
+            with httpx.Client(base_url="http://127.0.0.1:%d" % port, timeout=10, follow_redirects=False) as replay:
+                replay.headers["Cookie"] = client.headers["Cookie"]
+                assert replay.get("/api/status").status_code == 401
+    finally:
+        (work / "hash").write_text(hash_password(dashboard["password"]))
+
+
+def test_health_shows_details_only_to_a_session(client, dashboard):
+    for path in ("/health", "/healthz"):
+        anonymous = client.get(path)
+        assert set(anonymous.json()) == {"status"}, path
+    login(client, dashboard)
+    assert {"status", "discovery_error", "version"} <= set(client.get("/health").json())
