@@ -33,8 +33,9 @@ from urllib.parse import urlsplit
 
 
 def get(url, timeout=5.0):
-    """(status, seconds) of GET url sent to 127.0.0.1 on a new connection; status 0 when nothing
-    answered (refused, reset, timed out)."""
+    """(status, seconds, what) of GET url sent to 127.0.0.1 on a new connection; status 0 when
+    nothing answered (refused, reset, timed out). what: the start of a failed answer's body, or
+    the error, which tells Traefik's own 503 ("no available server") from the application's."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     started = time.monotonic()
@@ -51,10 +52,11 @@ def get(url, timeout=5.0):
         conn.request("GET", (parts.path or "/") + ("?" + parts.query if parts.query else ""),
                      headers={"Host": parts.hostname, "Connection": "close"})
         response = conn.getresponse()
-        response.read()
-        return response.status, time.monotonic() - started
-    except (OSError, http.client.HTTPException):
-        return 0, time.monotonic() - started
+        body = response.read()
+        what = "" if 200 <= response.status < 400 else body[:160].decode("utf-8", "replace").strip()
+        return response.status, time.monotonic() - started, what
+    except (OSError, http.client.HTTPException) as exc:
+        return 0, time.monotonic() - started, "%s: %s" % (type(exc).__name__, exc)
     finally:
         if sock is not None:
             sock.close()
@@ -87,7 +89,7 @@ class SteadyLoad(object):
         self.stopped = None
 
     def _one(self, name, url, asked):
-        status, seconds = get(url)
+        status, seconds, what = get(url)
         stats = self._stats[name]
         with stats.lock:
             stats.requests += 1
@@ -98,7 +100,7 @@ class SteadyLoad(object):
             else:
                 stats.failed += 1
                 stats.failed_times.append(asked)
-                stats.failures.append((round(asked - self.started, 2), status, round(seconds, 2)))
+                stats.failures.append((round(asked - self.started, 2), status, round(seconds, 2), what))
 
     def _schedule(self, name, url):
         period = 1.0 / self.rate
@@ -141,7 +143,7 @@ class SteadyLoad(object):
                 "longest_gap": round(gap, 3),
                 "failing_seconds": len(set(int(t - self.started) for t in stats.failed_times)),
                 "slowest": round(stats.slowest, 3),
-                # The first failures: (seconds since the start, status, seconds to the answer).
+                # The first failures: (seconds since the start, status, seconds to the answer, what).
                 "failures": sorted(stats.failures)[:20],
             }
         return result

@@ -61,8 +61,10 @@ class Routing(object):
             labels[prefix + ".tls.certresolver"] = certresolver
         if middlewares:
             labels[prefix + ".middlewares"] = ",".join(middlewares)
-        if cont.health_path:
-            labels["traefik.http.services.%s.loadbalancer.healthcheck.path" % router] = cont.health_path
+        # No Traefik health check: Docker's (catalog.healthcheck, three misses) already decides
+        # what Traefik routes to, since Traefik leaves out containers that are not healthy, and a
+        # switch drains through it. Traefik's own check takes a server out on one failed probe
+        # until the next one, 30 s later: one slow answer of the only server was a 30 s outage.
         return labels
 
     def _on_shared_network(self, svc, env, cont):

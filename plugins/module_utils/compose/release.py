@@ -138,10 +138,13 @@ class Release(object):
         return images
 
     def previous_images(self):
+        """The kept release's images; {} without one, or when its record is damaged: that must
+        not stop a new release from being kept in its place."""
         try:
-            return self.previous()["images"]
-        except (TypeError, ValueError, KeyError):
+            release = self.previous()
+        except ValueError:
             return {}
+        return (release or {}).get("images") or {}
 
     def rollback_definition(self, release):
         """The kept compose definition, naming each kept image where its reference moved on (a tag

@@ -80,7 +80,6 @@ def test_traefik_labels_for_auth(catalog):
         "traefik.http.routers.auth-auth-service.tls": "true",
         "traefik.http.routers.auth-auth-service.service": "auth-auth-service",
         "traefik.http.services.auth-auth-service.loadbalancer.server.port": "5500",
-        "traefik.http.services.auth-auth-service.loadbalancer.healthcheck.path": "/health",
     }
 
 
