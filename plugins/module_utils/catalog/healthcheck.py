@@ -12,6 +12,8 @@ korczewski.platform (see catalog/catalog.py); standard library only.
 
 from __future__ import annotations
 
+import shlex
+
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import DRAIN_FILE, as_list
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse import duration_seconds
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.routing import routes_path
@@ -27,10 +29,12 @@ def healthcheck(cont):
     if cont.healthcheck:
         check = dict(cont.healthcheck)
     elif cont.health_path and cont.port:
-        url = "http://127.0.0.1:%d%s" % (cont.port, cont.health_path)
+        # The health path's grammar (catalog/parse_fields.py) already keeps shell characters out;
+        # quoting is the second guard, should that grammar ever be widened.
+        url = shlex.quote("http://127.0.0.1:%d%s" % (cont.port, cont.health_path))
         # The drain file fails the check on purpose (LABEL_DRAIN): a switch drains the old container.
         probe = ("if [ -e %s ]; then exit 1; fi; if command -v curl >/dev/null; then curl -fsS -o /dev/null %s; "
-                 "else wget -q -O /dev/null %s; fi" % (DRAIN_FILE, url, url))
+                 "else wget -q -O /dev/null %s; fi" % (shlex.quote(DRAIN_FILE), url, url))
         # Docker before 25 has no start_interval: a short interval is what lets `up --wait` (and a
         # takeover) see a new container healthy within seconds instead of after the first interval.
         # Three misses (6 s) make it unhealthy: that is how long draining a container takes.

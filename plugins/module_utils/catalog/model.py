@@ -36,7 +36,6 @@ SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}[a-z0-9]$")
 # The pattern dockerd itself enforces for container names.
 CONTAINER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 COMPOSE_SERVICE_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
-DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DB_IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # One part of a secret path (<service>/<NAME>, shared-postgres/auth_db): the platform_secret lookup
 # and the .env import map check their paths by it.

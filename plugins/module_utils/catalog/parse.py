@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
     DB_IDENT_RE,
-    DNS_LABEL_RE,
     ENVIRONMENTS,
     LAYERS,
     PROVIDES,
@@ -26,7 +25,13 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model 
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.methods import METHODS, method_of
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse_containers import parse_container, parse_local_server
-from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse_fields import Checker, duration_seconds, health_conditions, typename
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse_fields import (
+    Checker,
+    duration_seconds,
+    health_conditions,
+    host_name_problem,
+    typename,
+)
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.rules import (
     check_environment,
     check_environment_set,
@@ -48,10 +53,11 @@ def parse_domain(chk, domain):
     if not isinstance(domain, str) or not domain:
         chk.error("platform_domain", "must be a non-empty string, got %s" % typename(domain))
         return None
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(DNS_LABEL_RE.match(lab) for lab in labels):
-        chk.error("platform_domain", "'%s' is not a valid DNS domain (lower-case labels separated by dots)"
-                  % domain)
+    problem = host_name_problem(domain)
+    if problem is None and "." not in domain:
+        problem = "a single label; a domain has at least two, such as korczewski.de"
+    if problem:
+        chk.error("platform_domain", "'%s' is not a valid DNS domain: %s" % (domain, problem))
         return None
     return domain
 
@@ -105,7 +111,7 @@ def parse_environment(chk, service, name, raw, path):
         return None
     method = chk.choice(raw.get("method"), path + ".method", METHODS, "method")
     env = Environment(service=service, name=name, method=method, kind=method_of(method) if method in METHODS else None)
-    env.hostname = chk.string(raw.get("hostname"), path + ".hostname")
+    env.hostname = chk.hostname(raw.get("hostname"), path + ".hostname")
     env.env = chk.env(raw.get("env"), path + ".env")
     env.secret_env = chk.secret_vars(raw.get("secret_env"), path + ".secret_env")
     env.health_path = chk.health_path(raw.get("health"), path + ".health")

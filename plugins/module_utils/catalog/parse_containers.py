@@ -72,16 +72,16 @@ def parse_route(chk, raw, path, port):
         return None
     if chk.mapping(route, path + ".route", ("paths", "priority")) is None:
         return None
-    paths = []
-    for j, p in enumerate(chk.seq(route.get("paths"), path + ".route.paths")):
-        if not isinstance(p, str) or not p.startswith("/"):
-            chk.error("%s.route.paths[%d]" % (path, j), "path must start with '/', got %r" % (p,))
-        else:
-            paths.append(p)
+    given = chk.seq(route.get("paths"), path + ".route.paths")
+    paths = [p for j, p in enumerate(given) if chk.url_path(p, "%s.route.paths[%d]" % (path, j), "route path")]
     priority = route.get("priority", 100 if paths else 0)
     if isinstance(priority, bool) or not isinstance(priority, int) or priority < 0:
         chk.error(path + ".route.priority", "must be a non-negative integer, got %r" % (priority,))
         priority = 0
+    if len(paths) < len(given):
+        # Without its rejected paths the route would match more than the catalog says (every
+        # path, once none is left): no route, so no rule judges one the catalog never meant.
+        return None
     return Route(paths=paths, priority=priority)
 
 

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The shapes of the catalog's fields: the error collector (:class:`Checker`) that parsing
 hands to every rule, and the checks of one value each (strings, ports, durations, environment
-values, secret variables, health paths and conditions), every error named by its path.
+values, secret variables, health paths and conditions), every error named by its path, and the
+two grammars of what reaches a shell or a Traefik rule: URL paths and host names.
 
 Part of reading the catalog (catalog/parse.py); private to korczewski.platform (see
 catalog/catalog.py); standard library only.
@@ -12,6 +13,7 @@ catalog/catalog.py); standard library only.
 from __future__ import annotations
 
 import re
+import string
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import ENV_NAME_RE, env_value
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SecretVar
@@ -24,6 +26,79 @@ SECRET_PLACEHOLDERS = ("{secret}", "{secret|urlencode}")
 DURATION_RE = re.compile(r"^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|ns))+$")
 DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
 DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 0.000001, "ns": 0.000000001}
+
+# URL paths (health paths, route paths) end up in a CMD-SHELL health check and inside a Traefik
+# rule's backticks, which cannot be escaped: so the grammar is RFC 3986's path characters less
+# every one a shell or a Traefik rule reads: the sub-delimiters ! $ & ' ( ) * ; are out (percent-
+# encode them), and so are '?' and '#': a health probe and a PathPrefix match a path, never a query
+# (a health answer is judged by its conditions, not by query arguments), and a fragment never
+# reaches the server at all.
+URL_PATH_CHARS = frozenset(string.ascii_letters + string.digits + "-._~" + "/:@+,=")
+URL_PATH_ALLOWED = "letters, digits, '-._~/:@+,=' and %XX"
+HEX_PAIR_RE = re.compile(r"^[0-9A-Fa-f]{2}$")
+SHELL_CHARS = frozenset("$;&|()<>*!'\"\\{}[]^")
+# Host names (RFC 1123) end up in Host(`...`) rules and URLs. Lower case only: host names are
+# claimed by their spelling, so two spellings of one name must not both pass.
+HOST_NAME_CHARS = frozenset(string.ascii_lowercase + string.digits + "-")
+HOST_NAME_MAX = 253
+HOST_LABEL_MAX = 63
+
+
+def _char(ch):
+    """A character as an error message names it: visibly, even when it is blank or a control."""
+    names = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a carriage return", "`": "a backtick '`'",
+             "'": "a single quote", '"': "a double quote", "\\": "a backslash"}
+    if ch in names:
+        return names[ch]
+    return "'%s'" % ch if ch.isprintable() else "U+%04X" % ord(ch)
+
+
+def url_path_problem(value):
+    """What makes value (a string starting with '/') no URL path of the catalog, or None."""
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "%":
+            if HEX_PAIR_RE.match(value[i + 1:i + 3]):
+                i += 3
+                continue
+            return "'%%' at position %d does not start a percent-encoded byte (%%XX)" % i
+        if ch not in URL_PATH_CHARS:
+            if ch == "`":
+                why = "a shell runs what it encloses, and it would end a Traefik rule's string"
+            elif ch in SHELL_CHARS:
+                why = "a shell would read it"
+            elif ch in "?#":
+                why = "a health or route path carries no query or fragment"
+            elif ch.isspace() or not ch.isprintable():
+                why = "whitespace and control characters end a URL"
+            else:
+                why = "it is not a URL path character (RFC 3986)"
+            # Percent-encoded, the character is plain path text; a query or a fragment has no such spelling.
+            encoded = " (write %%%02X)" % ord(ch) if ord(ch) < 128 and ch.isprintable() and ch not in "?#" else ""
+            return "%s at position %d is not allowed: %s%s; allowed are %s" % (_char(ch), i, why, encoded, URL_PATH_ALLOWED)
+        i += 1
+    return None
+
+
+def host_name_problem(name):
+    """What makes name no host name (RFC 1123 labels separated by dots, lower case), or None."""
+    if len(name) > HOST_NAME_MAX:
+        return "it is %d characters long, at most %d" % (len(name), HOST_NAME_MAX)
+    position = 0
+    for label in name.split("."):
+        if not label:
+            return "empty label at position %d (two dots, or a dot at an end)" % position
+        if len(label) > HOST_LABEL_MAX:
+            return "label '%s' is %d characters long, at most %d" % (label, len(label), HOST_LABEL_MAX)
+        for i, ch in enumerate(label):
+            if ch not in HOST_NAME_CHARS:
+                return ("%s at position %d is not allowed: a label has lower-case letters, digits and '-'"
+                        % (_char(ch), position + i))
+        if label[0] == "-" or label[-1] == "-":
+            return "label '%s' %s with '-'" % (label, "starts" if label[0] == "-" else "ends")
+        position += len(label) + 1
+    return None
 
 
 def typename(value):
@@ -45,9 +120,15 @@ class Checker(object):
     def __init__(self):
         self.errors = []
         self.warnings = []
+        self.reported = set()
 
     def error(self, path, message):
         self.errors.append("%s: %s" % (path, message))
+        self.reported.add(path)
+
+    def has_error(self, path):
+        """Whether path already has an error: a rule does not call a rejected value missing too."""
+        return path in self.reported
 
     def warn(self, path, message):
         self.warnings.append("%s: %s" % (path, message))
@@ -169,8 +250,25 @@ class Checker(object):
             self.mapping(value, path, ("path", "conditions"))
             value = value.get("path")
             path += ".path"
+        return self.url_path(value, path, "health path")
+
+    def url_path(self, value, path, what):
+        """A health or route path: '/' and the path characters of URL_PATH_CHARS."""
         if not isinstance(value, str) or not value.startswith("/"):
-            self.error(path, "health path must be a string starting with '/', got %r" % (value,))
+            self.error(path, "%s must be a string starting with '/', got %r" % (what, value))
+            return None
+        problem = url_path_problem(value)
+        if problem:
+            self.error(path, "%s %r: %s" % (what, value, problem))
+            return None
+        return value
+
+    def hostname(self, value, path):
+        """A host name, a single label (below platform_domain) or fully qualified."""
+        value = self.string(value, path)
+        problem = host_name_problem(value) if value else None
+        if problem:
+            self.error(path, "'%s' is not a valid host name: %s" % (value, problem))
             return None
         return value
 

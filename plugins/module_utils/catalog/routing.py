@@ -42,6 +42,9 @@ class Routing(object):
         host = self.hostname(env)
         # Traefik label keys are dot-separated: a '.' in a router name would split the key.
         router = ("%s-%s" % (service, cont.service)).replace(".", "-")
+        # A Traefik rule's `...` string has no escape for a backtick: what keeps a host name or a
+        # path from ending it (and adding a matcher of its own) is their grammar at parse time
+        # (host_name_problem, url_path_problem in catalog/parse_fields.py), not quoting here.
         rule = "Host(`%s`)" % host
         if cont.route.paths:
             rule += " && (%s)" % " || ".join("PathPrefix(`%s`)" % p for p in cont.route.paths)

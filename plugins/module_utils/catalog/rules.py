@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.gpus import gpu_decision
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import (
-    DNS_LABEL_RE,
     ENVIRONMENTS,
     LOOPBACK,
     PROVIDES,
     RESERVED_DATABASES,
 )
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.parse_fields import host_name_problem
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.rules_providers import PROVIDER_RULES
 
 # ================================================================ one container
@@ -228,7 +228,8 @@ def _production_is_reached_through_traefik(chk, catalog):
                     chk.error("%s.containers[%d].publish" % (_env_path(svc, env), cont.index),
                               "production applications are reached only through Traefik, not on host ports")
         routed = [c for c in env.containers if c.route is not None]
-        if routed and not env.hostname:
+        # A host name parsing rejected (its grammar, catalog/parse_fields.py) is not missing as well.
+        if routed and not env.hostname and not chk.has_error(path):
             chk.error(path, "is required: containers %s are routed by Traefik"
                       % ", ".join(c.name for c in routed))
         if not env.hostname:
@@ -238,17 +239,15 @@ def _production_is_reached_through_traefik(chk, catalog):
         if len(catch_all) > 1:
             chk.error(path, "containers %s all route every path of '%s'; give all but one route.paths"
                       % (", ".join(catch_all), fqdn))
-        if "." in env.hostname:
-            if not all(DNS_LABEL_RE.match(label) for label in fqdn.split(".")):
-                chk.error(path, "'%s' is not a valid host name (lower-case DNS labels separated by dots)" % fqdn)
-                continue
-            if catalog.domain and not fqdn.endswith("." + catalog.domain):
-                chk.error(path, "'%s' is outside platform_domain '%s'" % (fqdn, catalog.domain))
-                continue
-        elif not DNS_LABEL_RE.match(env.hostname):
-            chk.error(path, "'%s' is not a valid DNS label" % env.hostname)
+        if "." in env.hostname and catalog.domain and not fqdn.endswith("." + catalog.domain):
+            chk.error(path, "'%s' is outside platform_domain '%s'" % (fqdn, catalog.domain))
             continue
         if not catalog.domain:
+            continue
+        # Label and domain passed the grammar alone; together they may still be too long.
+        problem = host_name_problem(fqdn)
+        if problem:
+            chk.error(path, "'%s' is not a valid host name: %s" % (fqdn, problem))
             continue
         hostnames.take(fqdn, svc.name, path, "host name '%s' is also claimed by %%s" % fqdn)
 
