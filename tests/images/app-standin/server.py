@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+import queue
 import re
 import socket
 
@@ -30,25 +31,60 @@ def identity() -> dict:
     return {"service": SERVICE, "environment": ENVIRONMENT, "instance": socket.gethostname()}
 
 
-def database_status() -> tuple[str, str | None]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        return "none", None
+# Idle connections kept for the next probe, as an application's pool keeps them: /health then
+# costs a SELECT 1, not a new backend and a SCRAM handshake per request, which on a busy host
+# took longer than the connect timeout and answered 503 while the database was fine.
+_idle = queue.LifoQueue()
+MAX_IDLE = 4
+
+
+def _connect() -> "psycopg2.extensions.connection":
     # ORMs spell the scheme postgresql+driver://; libpq only knows the bare scheme.
-    url = re.sub(r"^(postgres(?:ql)?)\+[^:]+://", r"\1://", url)
+    url = re.sub(r"^(postgres(?:ql)?)\+[^:]+://", r"\1://", os.environ["DATABASE_URL"])
     extra = {}
     password_file = os.environ.get("DATABASE_PASSWORD_FILE")
-    try:
-        if password_file:
-            with open(password_file, encoding="utf-8") as handle:
-                extra["password"] = handle.read().rstrip("\r\n")
-        with psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT, **extra) as conn:
-            with conn.cursor() as cur:
-                cur.execute("SELECT 1")
-                cur.fetchone()
+    if password_file:
+        with open(password_file, encoding="utf-8") as handle:
+            extra["password"] = handle.read().rstrip("\r\n")
+    conn = psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT, **extra)
+    conn.autocommit = True
+    return conn
+
+
+def _select_one(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1")
+        cur.fetchone()
+
+
+def _give_back(conn) -> None:
+    if _idle.qsize() < MAX_IDLE:
+        _idle.put(conn)
+    else:
         conn.close()
+
+
+def database_status() -> tuple[str, str | None]:
+    if not os.environ.get("DATABASE_URL", ""):
+        return "none", None
+    try:
+        conn = _idle.get_nowait()
+    except queue.Empty:
+        conn = None
+    if conn is not None:
+        try:
+            _select_one(conn)
+            _give_back(conn)
+            return "reachable", None
+        except psycopg2.Error:
+            # A restarted server or a dropped connection: the answer comes from a new one.
+            conn.close()
+    try:
+        conn = _connect()
+        _select_one(conn)
     except (OSError, psycopg2.Error) as exc:
         return "unreachable", str(exc).strip()
+    _give_back(conn)
     return "reachable", None
 
 
