@@ -20,13 +20,17 @@ description:
     a log file. A pid file, the log file and a settings record live in O(state_dir).
   - Starting waits, at most O(wait_timeout) seconds, until the server answers on O(port). When it
     does not, whatever was started is stopped again and the module fails with the last log lines.
+  - The server gets C(HOST=127.0.0.1) unless O(env) sets C(HOST), and must listen on loopback only
+    (127.0.0.1 or ::1). A server that listens on a wildcard or another address is stopped and the
+    module fails naming the address.
   - The module is idempotent. A server that already runs with the same settings (script, port,
     environment, source directory and lock file hash) is left alone. When the settings differ, the
     server is restarted.
   - Stopping signals the whole process group (SIGTERM, then SIGKILL after O(stop_timeout) seconds),
     so children of npm, such as the real C(node) server, stop too.
   - A pid file whose process is gone, or whose pid now belongs to another program (the process
-    start time differs from the recorded one), is stale. The module treats it as not running and
+    start time differs from the recorded one, it leads no session of its own, or another account
+    than the pid file's owns it), is stale. The module treats it as not running and
     removes it.
   - The module refuses to start when another process, which this module does not manage for
     O(name), listens on O(port). The error names that process (pid and command line).
@@ -380,6 +384,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.devserver.port
     describe_holder,
     foreign_port_message,
     port_status,
+    public_listeners,
     wait_ready,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.devserver.proc import boot_id, proc_available, read_stat
@@ -535,7 +540,16 @@ class DevServer(object):
             return
         outcome, info = wait_ready(child.pid, self.port, self.wait_timeout, child=child)
         if outcome == 'ready':
-            return
+            public = public_listeners(self.port, child.pid)
+            if not public:
+                return
+            # A dev server holds development secrets and runs unreviewed code: nothing but this
+            # host may reach it, whatever the framework's default bind address is.
+            self.stop(child.pid, child=child)
+            self.result.update(pid=None, state='stopped')
+            self.fail('%s listened on %s port %d, not on loopback only (127.0.0.1 or ::1): it is stopped. Bind it to '
+                      'HOST (127.0.0.1 unless env sets HOST) or 127.0.0.1 in its npm script.'
+                      % (self.name, ', '.join(sorted(set(h['address'] for h in public))), self.port))
         self.stop(child.pid, child=child)
         self.result.update(pid=None, state='stopped')
         log_tail = tail(self.log_path, LOG_TAIL_LINES)

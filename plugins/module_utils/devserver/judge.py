@@ -92,8 +92,19 @@ def judge(state, proc=HOST, boot_id=None):
     if leader is not None:
         source = (record.get('settings') or {}).get('source')
         cwd = proc.cwd(pid) if source else None
+        owner = state.get('owner')
+        uid = proc.uid(pid) if owner is not None else None
         if leader['start_time'] != started:
             verdict['stale'] = 'pid %d now belongs to another program (%s)' % (pid, leader['comm'])
+        elif leader['session'] != pid:
+            # A server is started in a session of its own (setsid): a pid file naming a process
+            # that leads no session points at something else, which is never signalled.
+            verdict['stale'] = ('pid %d (%s) does not lead its own session (session %d): not a server started here, left alone'
+                                % (pid, leader['comm'], leader['session']))
+        elif uid is not None and uid != owner:
+            # Whoever can write the state files must not make a run signal another account's process.
+            verdict['stale'] = ('pid %d (%s) belongs to uid %d, not to uid %d that owns its pid file: left alone'
+                                % (pid, leader['comm'], uid, owner))
         elif cwd is not None and not _under(cwd, os.path.realpath(source)):
             verdict['stale'] = 'pid %d now belongs to another program (%s, working in %s)' % (pid, leader['comm'], cwd)
         else:

@@ -200,9 +200,12 @@ def change_reasons(state, status, stale, pid, record, fingerprint, desired):
 
 def environ_update(env, npm_executable=None):
     """What the server's and install's processes get on top of this process's environment: the
-    server's variables, and the directory of an explicit npm executable first on PATH (npm runs
+    server's variables, HOST (127.0.0.1 unless they set it), and the directory of an explicit npm executable first on PATH (npm runs
     node and scripts from there)."""
     update = dict(env)
+    # Frameworks read HOST for the address they bind (Vite, Next, CRA, Nuxt): loopback unless the
+    # catalog says otherwise, and a server listening elsewhere is stopped (npm_dev_server).
+    update.setdefault('HOST', '127.0.0.1')
     if npm_executable:
         npm_dir = os.path.dirname(os.path.abspath(npm_executable))
         update['PATH'] = os.pathsep.join([npm_dir, os.environ.get('PATH', os.defpath)])

@@ -43,6 +43,17 @@ def port_holders(port, proc=HOST):
     return holders
 
 
+def is_loopback(address):
+    """Whether a listener's address is reachable from this host only (127.0.0.0/8, ::1)."""
+    return address.startswith('127.') or address == '::1'
+
+
+def public_listeners(port, session, proc=HOST):
+    """The listeners of session ``session`` on ``port`` that other hosts (and containers) reach:
+    a wildcard or an outside address, where a dev server must listen on loopback only."""
+    return [h for h in port_holders(port, proc) if h['session'] == session and not is_loopback(h['address'])]
+
+
 def describe_holder(holder):
     """Human-readable name of a port holder: ``pid 123 (python3 -m http.server)``."""
     if holder.get('pid') is None:

@@ -133,11 +133,17 @@ class Proc:
         except (OSError, ValueError, TypeError):
             return None
 
+    def uid(self, pid):
+        """The uid owning ``pid``, or None when it is gone."""
+        try:
+            return os.stat(self.path(int(pid))).st_uid
+        except (OSError, ValueError, TypeError):
+            return None
+
     def user(self, pid):
         """The name (else the uid) of the account owning ``pid``, or None when it is gone."""
-        try:
-            uid = os.stat(self.path(int(pid))).st_uid
-        except (OSError, ValueError, TypeError):
+        uid = self.uid(pid)
+        if uid is None:
             return None
         try:
             return pwd.getpwuid(uid).pw_name

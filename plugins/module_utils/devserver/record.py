@@ -103,11 +103,23 @@ def read_state(paths):
     """What the files of one server say, unjudged: ``{pid_file, record, record_unreadable}``.
 
     ``pid_file`` is as :func:`read_pid_file` returns it; ``record`` the settings record (a dict)
-    or None; ``record_unreadable`` is True when a record file exists but is no JSON object.
+    or None; ``record_unreadable`` is True when a record file exists but is no JSON object;
+    ``owner`` the uid owning the pid file (else the record).
     """
     record = load_json(paths.record)
     return {'pid_file': read_pid_file(paths.pid), 'record': record,
-            'record_unreadable': record is None and os.path.exists(paths.record)}
+            'record_unreadable': record is None and os.path.exists(paths.record),
+            'owner': file_owner(paths.pid, paths.record)}
+
+
+def file_owner(*paths):
+    """The uid owning the first of ``paths`` that exists (the account that ran the server), or None."""
+    for path in paths:
+        try:
+            return os.stat(path).st_uid
+        except OSError:
+            continue
+    return None
 
 
 def write_state(paths, record):

@@ -246,6 +246,24 @@ def test_start_answers_health_then_second_run_is_unchanged(h):
     assert third['changed'] is False and third['pid'] == first['pid']
 
 
+def test_the_server_gets_host_loopback_and_listens_there_only(h):
+    first = h.ok()
+    with open('/proc/%d/environ' % h.server_pid(), 'rb') as handle:
+        environ = dict(item.split(b'=', 1) for item in handle.read().split(b'\0') if b'=' in item)
+    assert environ[b'HOST'] == b'127.0.0.1'
+    assert devports.port_holders(h.port) and devports.public_listeners(h.port, first['pid']) == []
+
+
+def test_a_server_listening_beyond_loopback_is_stopped_and_named(h):
+    result = h.run(env={'SERVICE_NAME': 'svc-alpha', 'HOST': '0.0.0.0'})
+    assert result['rc'] != 0 and result.get('failed'), result
+    assert 'listened on 0.0.0.0 port %d, not on loopback only' % h.port in result['msg'], result['msg']
+    assert result['state'] == 'stopped' and result['pid'] is None
+    assert wait_until(lambda: not devports.tcp_answers(h.port, ['127.0.0.1'])), 'the server still answers'
+    assert not h.pid_path.exists()
+    assert SECRET not in result['raw']
+
+
 def test_env_change_restarts_the_server(h):
     first = h.ok()
     old_server = h.server_pid()

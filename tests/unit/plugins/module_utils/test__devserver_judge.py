@@ -8,6 +8,7 @@ by state, on a procfs tree written by the test, and the files it reads (devserve
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from test__devserver_proc import BOOT, FakeProc
@@ -54,6 +55,28 @@ def test_running(paths, fake):
     result = verdict(paths, fake)
     assert result["status"] == dj.RUNNING and result["pid"] == 500 and result["stale"] is None
     assert result["members"] == [500, 501] and result["record"]["pid"] == 500
+
+
+def test_a_pid_that_leads_no_session_is_not_trusted(paths, fake):
+    # A record naming a process of someone else's session (a shell, a login), written by whoever
+    # can write the state directory: it is never taken for the server, so never signalled.
+    fake.add(500, session=400, start_time=1000, cwd=SOURCE)
+    write(paths, 500, rec(500))
+    result = verdict(paths, fake)
+    assert result["status"] == dj.STOPPED and result["pid"] is None
+    assert result["stale"] == "pid 500 (node) does not lead its own session (session 400): not a server started here, left alone"
+
+
+def test_a_process_of_another_account_than_the_pid_files_is_not_trusted(paths, fake):
+    fake.add(500, start_time=1000, cwd=SOURCE)
+    write(paths, 500, rec(500))
+    state = dict(dr.read_state(paths), owner=os.getuid() + 1)
+    result = dj.judge(state, proc=fake.proc)
+    assert result["status"] == dj.STOPPED and result["pid"] is None
+    assert result["stale"] == "pid 500 (node) belongs to uid %d, not to uid %d that owns its pid file: left alone" % (
+        os.getuid(), os.getuid() + 1)
+    # The same files owned by the process's account prove it.
+    assert dj.judge(dr.read_state(paths), proc=fake.proc)["status"] == dj.RUNNING
 
 
 def test_running_without_a_readable_working_directory(paths, fake):
@@ -162,7 +185,7 @@ def test_write_state_writes_the_record_first_and_finds_it_per_account(tmp_path):
     (state_dir / "dev").mkdir(parents=True)
     paths = dr.Paths(str(state_dir / "dev" / "auth-development"))
     dr.write_state(paths, rec(500))
-    assert dr.read_state(paths) == {"pid_file": 500, "record": rec(500), "record_unreadable": False}
+    assert dr.read_state(paths) == {"pid_file": 500, "record": rec(500), "record_unreadable": False, "owner": os.getuid()}
     assert dr.find_paths(str(state_dir), "auth-development").base == paths.base
     assert dr.find_paths(str(state_dir), "payment-development").base == str(state_dir / "payment-development")
     assert sorted(dr.recorded_names(str(state_dir))) == ["auth-development"]
