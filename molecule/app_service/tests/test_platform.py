@@ -87,6 +87,23 @@ def test_vllm_speaks_openai_through_traefik():
     assert answer["choices"][0]["message"]["role"] == "assistant"
 
 
+def open_webui_post(path, form):
+    host = "vllm.%s" % DOMAIN
+    status, body = curl("https://%s:%d/api/v1/auths/%s" % (host, HTTPS, path), host=host, extra=(
+        "-H", "Content-Type: application/json", "-d", json.dumps(form)))
+    return status, json.loads(body)
+
+
+def test_open_webui_has_its_admin_from_the_vault_and_nobody_signs_up():
+    # The first visitor after a deploy would be admin if sign-up were open: it is refused.
+    status, body = open_webui_post("signup", {"name": "visitor", "email": "visitor@example.test", "password": "x" * 12})
+    assert status == 403, body
+    admin = {"email": "admin@%s" % DOMAIN, "password": _credential("vllm-rag/WEBUI_ADMIN_PASSWORD")}
+    status, body = open_webui_post("signin", admin)
+    assert status == 200 and body["role"] == "admin", body
+    assert open_webui_post("signin", dict(admin, password="not-" + admin["password"]))[0] == 400
+
+
 def test_security_headers_on_application_routes():
     host = "auth.%s" % DOMAIN
     proc = helpers.curl("https://%s:%d/health" % (host, HTTPS), "-D", "-", "-o", "/dev/null",

@@ -13,13 +13,21 @@ does not. The peers, from Open WebUI's own variables:
 - database (DATABASE_URL): a PostgreSQL login with the URL's password and ``SELECT 1``;
 - embeddings (RAG_EMBEDDING_ENGINE=openai): POST <RAG_OPENAI_API_BASE_URL>/embeddings with
   RAG_EMBEDDING_MODEL and ``Authorization: Bearer <RAG_OPENAI_API_KEY or OPENAI_API_KEY>``.
+
+Sign-up and sign-in (POST /api/v1/auths/signup, /signin) follow Open WebUI's rules: the first
+account is admin, ENABLE_SIGNUP=false refuses sign-ups once an account exists, and
+WEBUI_ADMIN_EMAIL / WEBUI_ADMIN_PASSWORD (/ WEBUI_ADMIN_NAME) create the admin at start.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import json
 import os
+import secrets
+import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -128,6 +136,62 @@ def version(_request):
 def config(_request):
     return json_response({"status": True, "name": os.environ.get("WEBUI_NAME", "Open WebUI"),
                           "version": VERSION, "features": {"auth": bool(os.environ.get("WEBUI_SECRET_KEY"))}})
+
+
+# Accounts as Open WebUI's /api/v1/auths keeps them (in memory here: the stand-in starts anew).
+# With WEBUI_ADMIN_EMAIL and WEBUI_ADMIN_PASSWORD the admin exists from the start, so with
+# ENABLE_SIGNUP false nobody can sign up, least of all as the first user, who would be admin.
+ACCESS_PROHIBITED = "You do not have permission to access this resource. Please contact your administrator for assistance."
+INVALID_CRED = "The email or password provided is incorrect. Please check for typos and try logging in again."
+_users = {}
+_users_lock = threading.Lock()
+
+
+def _hash(password, salt):
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 100000)
+
+
+def _add_user(name, email, password, role):
+    salt = secrets.token_bytes(16)
+    _users[email.lower()] = {"name": name, "email": email, "role": role, "salt": salt, "hash": _hash(password, salt),
+                             "id": secrets.token_hex(8)}
+    return _users[email.lower()]
+
+
+def _truthy(name, default):
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _session(user):
+    return json_response({"token": secrets.token_urlsafe(24), "token_type": "Bearer", "id": user["id"],
+                          "email": user["email"], "name": user["name"], "role": user["role"]})
+
+
+if os.environ.get("WEBUI_ADMIN_EMAIL") and os.environ.get("WEBUI_ADMIN_PASSWORD"):
+    _add_user(os.environ.get("WEBUI_ADMIN_NAME", "Admin"), os.environ["WEBUI_ADMIN_EMAIL"],
+              os.environ["WEBUI_ADMIN_PASSWORD"], "admin")
+
+
+@app.route("POST", "/api/v1/auths/signup")
+def signup(request):
+    form = request.json()
+    with _users_lock:
+        if not _truthy("ENABLE_SIGNUP", "true") and _users:
+            return json_response({"detail": ACCESS_PROHIBITED}, 403)
+        if str(form.get("email", "")).lower() in _users:
+            return json_response({"detail": "Uh-oh! This email is already registered."}, 400)
+        role = "admin" if not _users else os.environ.get("DEFAULT_USER_ROLE", "pending")
+        user = _add_user(str(form.get("name", "")), str(form.get("email", "")), str(form.get("password", "")), role)
+    return _session(user)
+
+
+@app.route("POST", "/api/v1/auths/signin")
+def signin(request):
+    form = request.json()
+    user = _users.get(str(form.get("email", "")).lower())
+    if not user or not hmac.compare_digest(user["hash"], _hash(str(form.get("password", "")), user["salt"])):
+        return json_response({"detail": INVALID_CRED}, 400)
+    return _session(user)
 
 
 @app.route("GET", "/")

@@ -66,7 +66,7 @@ def test_one_secret_under_two_names_and_embedded_in_a_url(catalog):
     units = [{"service": "vllm-rag", "environment": "production"}]
     paths = unit_secret_paths(catalog, units)
     assert paths == ["vllm-rag/HF_TOKEN", "vllm-rag/POSTGRES_PASSWORD", "vllm-rag/QDRANT_API_KEY",
-                     "vllm-rag/VLLM_API_KEY", "vllm-rag/WEBUI_SECRET_KEY"]
+                     "vllm-rag/VLLM_API_KEY", "vllm-rag/WEBUI_ADMIN_PASSWORD", "vllm-rag/WEBUI_SECRET_KEY"]
     secrets = dict((path, "s3cr/t@%s" % path.split("/")[1]) for path in paths)
     (spec,) = unit_project_specs(catalog, units, secrets, "/p")
     (secrets_file,) = spec["files"]

@@ -526,7 +526,7 @@ def test_health_targets_cover_every_unit_in_order(catalog):
 def test_secret_names(catalog, mutate):
     assert catalog.secret_names("auth", "production") == ["JWT_SECRET"]
     assert catalog.secret_names("vllm-rag", "production") == [
-        "OPENAI_API_KEY", "QDRANT_API_KEY", "WEBUI_SECRET_KEY", "DATABASE_URL", "VLLM_API_KEY", "HF_TOKEN",
+        "OPENAI_API_KEY", "QDRANT_API_KEY", "WEBUI_SECRET_KEY", "WEBUI_ADMIN_PASSWORD", "DATABASE_URL", "VLLM_API_KEY", "HF_TOKEN",
         "QDRANT__SERVICE__API_KEY", "POSTGRES_PASSWORD"]
     assert catalog.secret_names("dashboard", "production") == []
     both = load(mutate, setting("auth.environments.production.containers.0.secret_env", ["JWT_SECRET", "SMTP_KEY"]))
@@ -620,7 +620,8 @@ def test_unit_secrets_are_vault_paths(catalog):
     assert unit["secrets"] == {
         "OPENAI_API_KEY": "vllm-rag/VLLM_API_KEY", "VLLM_API_KEY": "vllm-rag/VLLM_API_KEY",
         "QDRANT_API_KEY": "vllm-rag/QDRANT_API_KEY", "QDRANT__SERVICE__API_KEY": "vllm-rag/QDRANT_API_KEY",
-        "WEBUI_SECRET_KEY": "vllm-rag/WEBUI_SECRET_KEY", "HF_TOKEN": "vllm-rag/HF_TOKEN",
+        "WEBUI_SECRET_KEY": "vllm-rag/WEBUI_SECRET_KEY", "WEBUI_ADMIN_PASSWORD": "vllm-rag/WEBUI_ADMIN_PASSWORD",
+        "HF_TOKEN": "vllm-rag/HF_TOKEN",
         "POSTGRES_PASSWORD": "vllm-rag/POSTGRES_PASSWORD"}
     # A secret embedded in a URL reaches containers only, through the secrets file.
     assert unit["secret_templates"] == {"DATABASE_URL": {
