@@ -12,8 +12,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "_shared"))
 import helpers  # noqa: E402  pylint: disable=wrong-import-position
+import socket_proxy  # noqa: E402  pylint: disable=wrong-import-position
 from helpers import inspect  # noqa: E402  pylint: disable=wrong-import-position
 
 FACTS = helpers.facts("platform-facts.json")
@@ -36,6 +39,41 @@ def test_only_the_socket_proxy_mounts_the_docker_socket():
     # Only the dashboard reaches the proxy: the proxy sits on the unit's internal network alone.
     assert list(proxy["NetworkSettings"]["Networks"]) != [] and FACTS["network"] not in proxy["NetworkSettings"]["Networks"]
     assert app["Config"]["Image"].startswith("local/korczewski-dashboard:")
+
+
+PROXY_ADDRESS = "socket-proxy:2375"
+VICTIM = "molecule-dashboard-proxy-victim"
+
+
+@pytest.fixture(scope="module")
+def victim():
+    """A throwaway container, unknown to the catalog, for the verbs sent through the proxy."""
+    helpers.docker("rm", "-f", VICTIM, check=False)
+    helpers.docker("run", "-d", "--name", VICTIM, "--network", "none", "local/debian:bookworm", "sleep", "infinity")
+    yield VICTIM
+    helpers.docker("rm", "-f", VICTIM, check=False)
+
+
+def test_the_proxy_allows_exactly_what_the_dashboard_calls(victim):
+    """Discovery's reads, the event stream, start, stop and restart pass; kill, logs, files,
+    images, info, exec and create answer 403 (the coarse CONTAINERS and ALLOW_RESTARTS sections
+    of the docker-socket-proxy contract would let the first ones through)."""
+    cid = inspect(victim)["Id"]
+    for method, path in (("GET", "/version"), ("GET", "/v1.41/version"), ("GET", "/v1.41/containers/json?all=1"),
+                         ("GET", "/v1.41/containers/%s/json" % cid), ("GET", "/v1.41/events?since=0&until=1")):
+        assert socket_proxy.request("vllm-dashboard", PROXY_ADDRESS, method, path) == 200, (method, path)
+    assert socket_proxy.forbidden("vllm-dashboard", PROXY_ADDRESS, victim) == []
+    for method, path in (("GET", "/_ping"), ("GET", "/v1.41/networks"), ("GET", "/v1.41/services"),
+                         ("POST", "/v1.41/containers/%s/unpause" % cid), ("POST", "/v1.41/containers/%s/update" % cid),
+                         ("POST", "/v1.41/containers/%s/rename?name=x" % cid)):
+        assert socket_proxy.request("vllm-dashboard", PROXY_ADDRESS, method, path) == 403, (method, path)
+    assert socket_proxy.state_of(victim) == "running"
+    assert socket_proxy.request("vllm-dashboard", PROXY_ADDRESS, "POST", "/v1.41/containers/%s/stop?t=1" % cid) == 204
+    assert socket_proxy.state_of(victim) == "exited"
+    assert socket_proxy.request("vllm-dashboard", PROXY_ADDRESS, "POST", "/v1.41/containers/%s/start" % cid) == 204
+    assert socket_proxy.state_of(victim) == "running"
+    assert socket_proxy.request("vllm-dashboard", PROXY_ADDRESS, "POST", "/v1.41/containers/%s/restart?t=1" % cid) == 204
+    assert socket_proxy.state_of(victim) == "running"
 
 
 def test_everything_but_health_needs_a_login_through_traefik():

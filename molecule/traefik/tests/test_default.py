@@ -20,6 +20,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "_shared"))
 import helpers  # noqa: E402  pylint: disable=wrong-import-position
+import socket_proxy  # noqa: E402  pylint: disable=wrong-import-position
 from helpers import inspect, wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 testinfra_hosts = ["all"]
@@ -81,9 +82,69 @@ def test_only_the_entry_points_are_published(facts):
     }
 
 
-def test_docker_socket_is_read_only():
-    mounts = {m["Destination"]: m for m in inspect("traefik")["Mounts"]}
-    assert mounts["/var/run/docker.sock"]["RW"] is False
+# ------------------------------------------------------------------ Docker access through the proxy
+
+PROXY = "traefik-docker-proxy"
+PROXY_ADDRESS = "%s:2375" % PROXY
+VICTIM = "molecule-traefik-proxy-victim"
+
+
+@pytest.fixture(scope="module")
+def victim():
+    """A throwaway container for the verbs the proxy must refuse (kill, exec, ...): if one got
+    through, nothing of the scenario is hit."""
+    helpers.docker("rm", "-f", VICTIM, check=False)
+    helpers.docker("run", "-d", "--name", VICTIM, "--network", "none", "local/debian:bookworm", "sleep", "infinity")
+    yield VICTIM
+    helpers.docker("rm", "-f", VICTIM, check=False)
+
+
+def test_traefik_has_no_docker_socket():
+    mounts = inspect("traefik")["Mounts"]
+    assert not any("docker.sock" in (m.get("Source") or "") + (m.get("Destination") or "") for m in mounts), mounts
+
+
+def test_the_proxy_alone_mounts_the_socket_read_only_on_an_internal_network():
+    proxy = inspect(PROXY)
+    assert proxy["State"]["Running"]
+    assert proxy["Config"]["Labels"]["com.docker.compose.project"] == "traefik-production"
+    assert proxy["Config"]["Labels"]["korczewski.platform.service"] == "traefik"
+    sockets = [m for m in proxy["Mounts"] if m.get("Source") == "/var/run/docker.sock"]
+    assert len(sockets) == 1 and sockets[0]["RW"] is False, proxy["Mounts"]
+    assert proxy["NetworkSettings"]["Ports"] in ({}, None) or not any(proxy["NetworkSettings"]["Ports"].values())
+    networks = list(proxy["NetworkSettings"]["Networks"])
+    assert networks == ["traefik-production_docker-proxy"], networks
+    network = json.loads(helpers.docker("network", "inspect", networks[0]).stdout)[0]
+    assert network["Internal"] is True
+    members = sorted(c["Name"] for c in network["Containers"].values())
+    assert members == sorted(["traefik", PROXY]), members
+    assert "traefik-production_docker-proxy" in inspect("traefik")["NetworkSettings"]["Networks"]
+
+
+def test_traefik_reads_the_engine_through_the_proxy(host, facts):
+    config = host.file(os.path.join(facts["project_dir"], "config", "traefik.yml")).content_string
+    assert "endpoint: tcp://%s:2375" % PROXY in config
+    assert "unix://" not in config
+
+
+def test_the_proxy_allows_what_traefik_reads():
+    traefik_id = inspect("traefik")["Id"]
+    for method, path in (("GET", "/_ping"), ("HEAD", "/_ping"), ("GET", "/version"), ("GET", "/v1.41/version"),
+                         ("GET", "/v1.41/containers/json?all=1"), ("GET", "/v1.41/containers/%s/json" % traefik_id),
+                         ("GET", "/v1.41/containers/traefik/json"), ("GET", "/v1.41/events?since=0&until=1")):
+        assert socket_proxy.request("traefik", PROXY_ADDRESS, method, path) == 200, (method, path)
+
+
+def test_the_proxy_refuses_everything_else(victim):
+    assert socket_proxy.forbidden("traefik", PROXY_ADDRESS, victim) == []
+    # Reads of a swarm and the container verbs Traefik never calls.
+    cid = inspect(victim)["Id"]
+    for method, path in (("GET", "/v1.41/networks"), ("GET", "/v1.41/services"), ("GET", "/v1.41/tasks"),
+                         ("GET", "/v1.41/nodes"), ("POST", "/v1.41/containers/%s/stop" % cid),
+                         ("POST", "/v1.41/containers/%s/restart" % cid), ("POST", "/v1.41/containers/%s/start" % cid),
+                         ("PUT", "/v1.41/containers/%s/archive?path=/tmp" % cid)):
+        assert socket_proxy.request("traefik", PROXY_ADDRESS, method, path) == 403, (method, path)
+    assert socket_proxy.state_of(victim) == "running"
 
 
 def test_static_configuration(host, facts):

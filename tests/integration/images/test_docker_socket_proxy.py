@@ -1,10 +1,12 @@
 # Copyright (c) 2026, korczewski.platform developers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The socket proxy the dashboard talks to, run against this machine's real Docker engine with
-the dashboard's settings: reads of containers, events, info and images pass; creating,
-removing and exec are refused; stop, start and restart pass with POST=0 because they are
-allowed one by one. Its own throwaway container is the only one stopped.
+"""The socket proxy's coarse sections (the docker-socket-proxy contract, what another image of it
+gets; the roles run this image with an exact ALLOW_PATHS list, test_docker_socket_proxy_allow_paths.py
+and the Molecule scenarios), run against this machine's real Docker engine: reads of containers,
+events, info and images pass; creating, removing and exec are refused; stop, start and restart
+pass with POST=0 because they are allowed one by one. Its own throwaway container is the only one
+stopped.
 
 Runs local/docker-socket-proxy:1 (tests/images/docker-socket-proxy) as ztest-socket-proxy on
 127.0.0.1:47375 and local/debian:bookworm as ztest-socket-proxy-victim; both removed after.
