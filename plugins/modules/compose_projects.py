@@ -133,6 +133,25 @@ options:
         type: list
         elements: str
         default: []
+      reload_on_change:
+        description:
+          - Paths among O(projects[].files) that the containers re-read when their main process gets
+            O(projects[].reload_signal), such as PostgreSQL's C(pg_hba.conf) on C(SIGHUP). When one of
+            them changed, that signal goes to the project's running containers (C(docker compose kill
+            --signal)) instead of a restart, so their clients stay connected; then the module waits
+            until the project is healthy again (a container that did not survive the signal is
+            started again).
+          - Nothing is signalled when this call created or recreated the containers, or restarts them
+            anyway (O(restart), O(projects[].restart_on_change)).
+          - With O(engine=swarm) the services are restarted instead; a task cannot be signalled
+            through the manager.
+        type: list
+        elements: str
+        default: []
+      reload_signal:
+        description: The signal of O(projects[].reload_on_change).
+        type: str
+        default: SIGHUP
       depends_on:
         description: Names of projects in the list that must come up first; if one fails, this one is skipped.
         type: list
@@ -318,6 +337,9 @@ projects:
     restarted:
       description: Whether the project's containers were restarted (O(restart) or O(projects[].restart_on_change)).
       type: bool
+    reloaded:
+      description: Whether the project's containers were signalled to re-read their configuration (O(projects[].reload_on_change)).
+      type: bool
     recreated:
       description: Containers created or recreated in this call.
       type: list
@@ -401,6 +423,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan i
     prerequisites,
     run_ordered,
     secret_values,
+    signal_problem,
 )
 
 FILE_OPTIONS = dict(
@@ -421,6 +444,8 @@ PROJECT_OPTIONS = dict(
     files=dict(type='list', elements='dict', default=[], options=FILE_OPTIONS),
     order=dict(type='int', default=0),
     restart_on_change=dict(type='list', elements='str', default=[]),
+    reload_on_change=dict(type='list', elements='str', default=[]),
+    reload_signal=dict(type='str', default='SIGHUP'),
     depends_on=dict(type='list', elements='str', default=[]),
     state=dict(type='str', default='present', choices=['present', 'stopped', 'absent']),
     wait_timeout=dict(type='int', default=180),
@@ -460,10 +485,14 @@ def main():
                 # Each value of a secret env file is masked too, not only the whole file.
                 module.no_log_values.update(secret_values(entry['content']))
     for spec in projects:
-        stray = sorted(set(spec['restart_on_change']) - set(entry['path'] for entry in spec['files']))
-        if stray:
-            errors.append("project %s: restart_on_change names paths that are not in its files: %s"
-                          % (spec['name'], ", ".join(stray)))
+        for option in ('restart_on_change', 'reload_on_change'):
+            stray = sorted(set(spec[option]) - set(entry['path'] for entry in spec['files']))
+            if stray:
+                errors.append("project %s: %s names paths that are not in its files: %s"
+                              % (spec['name'], option, ", ".join(stray)))
+        problem = signal_problem(spec['reload_signal'])
+        if problem:
+            errors.append("project %s: reload_signal: %s" % (spec['name'], problem))
     unknown = sorted(set(module.params['restart']) - set(p['name'] for p in projects))
     if unknown:
         errors.append("restart names projects that are not in the list: %s" % ", ".join(unknown))

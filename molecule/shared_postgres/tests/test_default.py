@@ -4,7 +4,8 @@
 """The database servers as deployed by korczewski.platform.shared_postgres, judged from outside.
 
 Application roles log in over TCP from a throwaway client container on the server's own network,
-so pg_hba's host rules and SCRAM are what is tested, never the container-local socket. Passwords
+so pg_hba's host rules and SCRAM are what is tested, never the container-local socket; the
+superuser logs in over TCP only from inside its server container (127.0.0.1). Passwords
 reach psql only through the environment (``docker exec -e PGPASSWORD``), never a command line.
 The stateful checks (recreate, role re-run, password change, backup and restore) run the
 collection's real playbooks against Molecule's inventory, in file order.
@@ -75,6 +76,21 @@ def login(instance, user, database, password, sql="SELECT current_user || '@' ||
         ["docker", "exec", "-e", "PGPASSWORD", "-e", "PGCONNECT_TIMEOUT", CLIENT, "psql", "-X", "-w", "-A", "-t",
          "-v", "ON_ERROR_STOP=1", "-h", instance["container"], "-U", user, "-d", database, "-c", sql],
         capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def local_login(instance, user, database, password, host="127.0.0.1"):
+    """psql over TCP from inside the server container itself (loopback), as the role's checks log in."""
+    env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="10")
+    return subprocess.run(
+        ["docker", "exec", "-e", "PGPASSWORD", "-e", "PGCONNECT_TIMEOUT", instance["container"], "psql", "-X", "-w",
+         "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", host, "-U", user, "-d", database, "-c", "SELECT current_user"],
+        capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def hba_lines(instance):
+    """The rules of the managed pg_hba.conf on the host, each split into its fields."""
+    with open(os.path.join(instance["project_dir"], "conf", "pg_hba.conf"), encoding="utf-8") as handle:
+        return [line.split() for line in handle if line.strip() and not line.lstrip().startswith("#")]
 
 
 def playbook(*args):
@@ -166,11 +182,27 @@ def test_scram_only(environment):
         kind, method = rule.split()
         assert method != "trust"
         if kind.startswith("host"):
-            assert method == "scram-sha-256", rule
-    with open(os.path.join(instance["project_dir"], "conf", "pg_hba.conf"), encoding="utf-8") as handle:
-        lines = [line.split() for line in handle if line.strip() and not line.lstrip().startswith("#")]
-    assert lines and all(line[-1] in ("scram-sha-256", "peer") for line in lines), lines
-    assert all(line[-1] == "scram-sha-256" for line in lines if line[0].startswith("host")), lines
+            assert method in ("scram-sha-256", "reject"), rule
+    lines = hba_lines(instance)
+    assert lines and all(line[-1] in ("scram-sha-256", "peer", "reject") for line in lines), lines
+    assert all(line[-1] in ("scram-sha-256", "reject") for line in lines if line[0].startswith("host")), lines
+    assert superuser_sql(instance, "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL") == "0"
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_the_superuser_over_tcp_is_loopback_only_before_the_catch_all(environment):
+    instance = INSTANCES[environment]
+    su = instance["superuser"]
+    hosts = [line for line in hba_lines(instance) if line[0] == "host"]
+    assert hosts[-1] == ["host", "all", "all", "all", "scram-sha-256"], hosts
+    assert hosts[:-1] == [["host", "all", su, "127.0.0.1/32", "scram-sha-256"],
+                          ["host", "all", su, "::1/128", "scram-sha-256"],
+                          ["host", "all", su, "all", "reject"]], hosts
+    # What the server loaded, not only what the file says.
+    loaded = superuser_sql(instance, "SELECT array_to_string(user_name, ',') || ' ' || coalesce(address, 'all') || ' ' "
+                                     "|| auth_method FROM pg_hba_file_rules WHERE type = 'host' ORDER BY line_number")
+    assert loaded.splitlines() == ["%s 127.0.0.1 scram-sha-256" % su, "%s ::1 scram-sha-256" % su,
+                                   "%s all reject" % su, "all all scram-sha-256"], loaded
     verifiers = superuser_sql(instance, "SELECT rolname || ' ' || left(rolpassword, 14) FROM pg_authid "
                                         "WHERE rolcanlogin ORDER BY 1").splitlines()
     owners = {db["owner"] for db in instance["databases"]} | {instance["superuser"]}
@@ -229,8 +261,26 @@ def test_wrong_password_is_refused(client, environment):
         refused = login(instance, db["owner"], db["name"], secret(instance, db["name"]) + "x")
         assert refused.returncode != 0
         assert "password authentication failed" in refused.stderr
-    refused = login(instance, instance["superuser"], "postgres", "not-the-password")
+    refused = local_login(instance, instance["superuser"], "postgres", "not-the-password")
+    assert refused.returncode != 0
     assert "password authentication failed" in refused.stderr
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_the_superuser_is_refused_over_the_network_even_with_its_password(client, environment):
+    instance = INSTANCES[environment]
+    su = instance["superuser"]
+    refused = login(instance, su, "postgres", secret(instance, su))
+    assert refused.returncode != 0, refused.stdout
+    assert "pg_hba.conf rejects connection" in refused.stderr or "no pg_hba.conf entry" in refused.stderr, refused.stderr
+    # An application owner on the same network still gets in ...
+    db = instance["databases"][0]
+    own = login(instance, db["owner"], db["name"], secret(instance, db["name"]))
+    assert own.returncode == 0, own.stderr
+    # ... and so does the superuser from inside its container, as the role's password check does.
+    local = local_login(instance, su, "postgres", secret(instance, su))
+    assert local.returncode == 0, local.stderr
+    assert local.stdout.strip() == su
 
 
 def test_quoted_password_works(client):
@@ -240,10 +290,10 @@ def test_quoted_password_works(client):
     assert result.stdout.strip() == "l2p_user@l2p_db"
 
 
-def test_quoted_superuser_password_works(client):
+def test_quoted_superuser_password_works():
     password = secret(DEV, "postgres")
     assert "'" in password and "$" in password and password.endswith("\\")
-    result = login(DEV, "postgres", "postgres", password)
+    result = local_login(DEV, "postgres", "postgres", password)
     assert result.returncode == 0, result.stderr
 
 
@@ -302,6 +352,65 @@ def test_password_change_is_applied_and_reported(client):
     assert login(PROD, "payment_user", "payment_db", old).returncode == 0
 
 
+def test_an_upgraded_pg_hba_is_reloaded_and_the_applications_stay_connected(client):
+    """An installation of the previous version (pg_hba.conf ending in the catch-all only, loaded):
+    converge writes the new file and signals the server, which neither restarts nor drops a client."""
+    hba = os.path.join(PROD["project_dir"], "conf", "pg_hba.conf")
+    with open(hba, encoding="utf-8") as handle:
+        current = handle.read()
+    old = "".join(line for line in current.splitlines(True)
+                  if not (line.startswith("host") and PROD["superuser"] in line.split()))
+    assert old != current and "host    all       all   all      scram-sha-256" in old
+    with open(hba, "w", encoding="utf-8") as handle:
+        handle.write(old)
+    os.chmod(hba, 0o644)
+    docker("kill", "--signal", "SIGHUP", PROD["container"])
+    su = PROD["superuser"]
+    deadline = time.time() + 30
+    while login(PROD, su, "postgres", secret(PROD, su)).returncode != 0:
+        assert time.time() < deadline, "the old pg_hba.conf was not loaded"
+        time.sleep(1)
+
+    started = inspect(PROD["container"])["State"]["StartedAt"]
+    postmaster = superuser_sql(PROD, "SELECT pg_postmaster_start_time()")
+    # An application's open session, which a restart would end.
+    env = dict(os.environ, PGPASSWORD=QUOTED_PASSWORD)
+    subprocess.run(["docker", "exec", "-d", "-e", "PGPASSWORD", CLIENT, "psql", "-X", "-w", "-h", PROD["container"],
+                    "-U", "l2p_user", "-d", QUOTED_DB, "-c", "SELECT 'molecule-sleeper', pg_sleep(600)"],
+                   env=env, timeout=60, check=True)
+    sleeper_sql = ("SELECT pid FROM pg_stat_activity WHERE usename = 'l2p_user' "
+                   "AND query LIKE 'SELECT ''molecule-sleeper''%'")
+    deadline = time.time() + 30
+    while not superuser_sql(PROD, sleeper_sql):
+        assert time.time() < deadline, "the application session did not start"
+        time.sleep(0.5)
+    sleeper = superuser_sql(PROD, sleeper_sql)
+    try:
+        result, recap = converge()
+        assert result.returncode == 0, describe(result)
+        assert recap.get("changed", 0) >= 1, describe(result)
+        with open(hba, encoding="utf-8") as handle:
+            assert handle.read() == current
+        refused = login(PROD, su, "postgres", secret(PROD, su))
+        assert "pg_hba.conf rejects connection" in refused.stderr, refused.stderr
+        assert inspect(PROD["container"])["State"]["StartedAt"] == started, "the server was restarted"
+        assert superuser_sql(PROD, "SELECT pg_postmaster_start_time()") == postmaster
+        assert superuser_sql(PROD, sleeper_sql) == sleeper, "the application's session was dropped"
+        result, recap = converge()
+        assert recap.get("changed") == 0, describe(result)
+    finally:
+        superuser_sql(PROD, "SELECT pg_terminate_backend(pid) FROM (%s) s" % sleeper_sql)
+
+
+def dumps(directory):
+    return set(os.listdir(directory)) if os.path.isdir(directory) else set()
+
+
+def flat(text):
+    """Output with its whitespace runs as single spaces: the YAML callback folds long messages."""
+    return " ".join(text.split())
+
+
 def test_backup_then_restore_into_an_emptied_database(client):
     password = QUOTED_PASSWORD
     backup_dir = PROD["backup_dir"]
@@ -330,6 +439,8 @@ def test_backup_then_restore_into_an_emptied_database(client):
     assert dropped.returncode == 0, dropped.stderr
     assert login(PROD, "l2p_user", QUOTED_DB, password, select).returncode != 0
 
+    login(PROD, "l2p_user", QUOTED_DB, password, "CREATE TABLE molecule_after_backup (note text)")
+    before_restore = dumps(backup_dir)
     result, recap = playbook(os.path.join(REPO, "playbooks", "restore.yml"), "-e", "restore_confirm=%s" % QUOTED_DB)
     assert result.returncode == 0, describe(result)
     restored = login(PROD, "l2p_user", QUOTED_DB, password,
@@ -337,6 +448,53 @@ def test_backup_then_restore_into_an_emptied_database(client):
                      "WHERE c.relname = 'molecule_restore'")
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.splitlines() == ["restored|l2p_user"]
+
+    # What the database held just before the restore was dumped first, 0600, named as such, and
+    # the run said where.
+    (safety,) = sorted(dumps(backup_dir) - before_restore)
+    assert re.match(r"^l2p_db-pre-restore-\d{8}T\d{6}Z\.dump$", safety), safety
+    safety_path = os.path.join(backup_dir, safety)
+    assert stat.S_IMODE(os.stat(safety_path).st_mode) == 0o600
+    assert safety_path in flat(result.stdout), describe(result)
+    with open(safety_path, "rb") as handle:
+        listing = subprocess.run(["docker", "exec", "-i", "-u", "postgres", PROD["container"], "pg_restore", "--list"],
+                                 stdin=handle, capture_output=True, timeout=60, check=True).stdout.decode()
+    assert "molecule_after_backup" in listing and "molecule_restore" not in listing, listing
+
+
+def test_restore_reads_only_dumps_under_the_backup_directory(client):
+    """A dump outside the backup directory, by path, by `..` or through a symlink, is refused naming
+    restore_file before anything changes (no safety dump, no restore)."""
+    backup_dir = PROD["backup_dir"]
+    (newest,) = sorted(f for f in os.listdir(backup_dir) if re.match(r"^l2p_db-\d{8}T\d{6}Z\.dump$", f))[-1:]
+    outside_dir = os.path.join(EPHEMERAL, "outside-the-backups")
+    os.makedirs(outside_dir, exist_ok=True)
+    outside = os.path.join(outside_dir, newest)
+    with open(os.path.join(backup_dir, newest), "rb") as source, open(outside, "wb") as target:
+        target.write(source.read())
+    sibling = os.path.join(os.path.dirname(backup_dir), newest)
+    with open(outside, "rb") as source, open(sibling, "wb") as target:
+        target.write(source.read())
+    link = os.path.join(backup_dir, "l2p_db-linked.dump")
+    os.symlink(outside, link)
+    marker = login(PROD, "l2p_user", QUOTED_DB, QUOTED_PASSWORD, "CREATE TABLE molecule_not_restored (note text)")
+    assert marker.returncode == 0, marker.stderr
+    try:
+        for path in (outside, os.path.join(backup_dir, "..", newest), link):
+            before = dumps(backup_dir)
+            refused, recap = playbook(os.path.join(REPO, "playbooks", "restore.yml"),
+                                      "-e", "restore_confirm=%s" % QUOTED_DB, "-e", "restore_file=%s" % path)
+            assert refused.returncode != 0, describe(refused)
+            assert "restore_file" in refused.stdout and "outside the backup directory" in flat(refused.stdout), \
+                describe(refused)
+            assert dumps(backup_dir) == before, "a refused restore wrote %s" % (dumps(backup_dir) - before)
+            kept = login(PROD, "l2p_user", QUOTED_DB, QUOTED_PASSWORD, "SELECT count(*) FROM molecule_not_restored")
+            assert kept.returncode == 0, "a refused restore changed the database: %s" % kept.stderr
+    finally:
+        os.remove(link)
+        os.remove(sibling)
+        os.remove(outside)
+        login(PROD, "l2p_user", QUOTED_DB, QUOTED_PASSWORD, "DROP TABLE IF EXISTS molecule_not_restored")
 
 
 def test_backup_retention_keeps_the_newest(client):

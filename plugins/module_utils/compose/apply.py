@@ -81,7 +81,8 @@ class ProjectApply(object):
 
     def run(self):
         result = {"name": self.name, "state": self.spec["state"], "project_dir": self.dir, "changed": False,
-                  "failed": False, "files_changed": [], "up": False, "restarted": False, "taken_over": [], "bridged": [],
+                  "failed": False, "files_changed": [], "up": False, "restarted": False, "reloaded": False, "taken_over": [],
+                  "bridged": [],
                   "recreated": [], "switched": [], "in_place": {}, "actions": [], "containers_before": {},
                   "containers_after": {}}
         try:
@@ -284,14 +285,22 @@ class ProjectApply(object):
                                   if n in result["recreated"] and n in result["containers_before"]
                                   and n not in result["switched"] and s in notes)
         restart = self.restart or bool(set(changed_files) & set(self.spec.get("restart_on_change") or []))
-        if not error and restart and before and state == "present" and not result["recreated"]:
+        # A file the server re-reads on a signal (pg_hba.conf on SIGHUP): its clients stay connected.
+        # A restart re-reads it too, so one that happens anyway makes the reload needless.
+        reload_ = not restart and bool(set(changed_files) & set(self.spec.get("reload_on_change") or []))
+        if not error and (restart or reload_) and before and state == "present" and not result["recreated"]:
             # A container (re)created in this run already read its configuration.
-            result["restarted"] = True
-            error = self.engine.restart(self.name, self.dir, self.compose_file, timeout)
+            if restart:
+                result["restarted"] = True
+                error = self.engine.restart(self.name, self.dir, self.compose_file, timeout)
+            else:
+                result["reloaded"] = True
+                error = self.engine.reload(self.name, self.dir, self.compose_file, timeout,
+                                           signal=self.spec.get("reload_signal") or "SIGHUP")
             after = self.engine.containers(self.name)
         result["containers_after"] = snapshot(after)
         # An undone switch put the previous files back: nothing changed.
-        result["changed"] = bool((changed_files and not result.get("switch_failed")) or result["restarted"]
+        result["changed"] = bool((changed_files and not result.get("switch_failed")) or result["restarted"] or result["reloaded"]
                                  or states_changed(result["containers_before"], result["containers_after"]))
         if error:
             result["failed"] = True

@@ -125,6 +125,16 @@ class ComposeEngine(object):
             return (err or out).strip()
         return self.up(name, directory, compose_file, wait_timeout)
 
+    def reload(self, name, directory, compose_file, wait_timeout, signal="SIGHUP"):
+        """Signals the project's running containers to re-read their configuration (PostgreSQL's
+        pg_hba.conf on SIGHUP) without stopping them; then up --wait, which starts again a
+        container whose main process did not survive the signal and waits until all are healthy."""
+        rc, out, err = self._run(self._project(name, directory, compose_file) + ["kill", "--signal", signal],
+                                 timeout=wait_timeout + 120)
+        if rc != 0:
+            return (err or out).strip()
+        return self.up(name, directory, compose_file, wait_timeout)
+
     def stop(self, name, wait_timeout):
         rc, out, err = self._run(["compose", "--project-name", name, "stop"], timeout=wait_timeout + 120)
         return None if rc == 0 else (err or out).strip()

@@ -177,6 +177,17 @@ def check_relative_path(path):
 
 
 # ---------------------------------------------------------------------------------------- state
+_SIGNAL = re.compile(r"^(?:(?:SIG)?[A-Z][A-Z0-9]*(?:[+-][0-9]+)?|[0-9]{1,2})$")
+
+
+def signal_problem(value):
+    """Why value is no signal for `docker compose kill --signal` (a name: SIGHUP, HUP, SIGRTMIN+3;
+    or a number), or None. It becomes an argument of the CLI, so nothing else passes."""
+    if isinstance(value, str) and _SIGNAL.match(value):
+        return None
+    return "a signal is a name such as SIGHUP or a number, got %r" % (value,)
+
+
 def parse_ps(text):
     """Containers from `docker compose ps --format json` (one JSON object a line, or one array)."""
     text = (text or "").strip()

@@ -266,6 +266,11 @@ class SwarmEngine(ComposeEngine):
                 return (err or out).strip()
         return self.wait(name, wait_timeout)
 
+    def reload(self, name, directory, compose_file, wait_timeout, signal="SIGHUP"):
+        # A swarm service's tasks cannot be signalled through the manager (they may run on any
+        # node): the files a reload would have them re-read are read again at a restart.
+        return self.restart(name, directory, compose_file, wait_timeout)
+
     def stop(self, name, wait_timeout):
         # Scaled to zero, a stack keeps its definition, volumes and secrets; up() scales it back.
         scale = ["%s=0" % s["Spec"]["Name"] for s in self._services(name)]
