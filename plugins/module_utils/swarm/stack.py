@@ -165,6 +165,11 @@ def stack_spec(spec, node_id):
             mounts.append({"source": top_secrets.get(key, key), "target": target})
         if mounts:
             svc["secrets"] = mounts
+        # docker stack deploy ignores a service's tmpfs list: a read-only container (a socket proxy
+        # writing its configuration to /tmp) gets them as tmpfs mounts instead.
+        tmpfs = svc.pop("tmpfs", None) or []
+        for target in [tmpfs] if isinstance(tmpfs, str) else tmpfs:
+            svc.setdefault("volumes", []).append({"type": "tmpfs", "target": target})
         if "shm_size" in svc:
             svc.setdefault("volumes", []).append({"type": "tmpfs", "target": "/dev/shm",
                                                   "tmpfs": {"size": _bytes(svc.pop("shm_size"))}})

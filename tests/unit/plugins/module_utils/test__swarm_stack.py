@@ -71,6 +71,17 @@ def test_a_changed_secret_gets_a_new_name_and_the_name_hides_the_value():
     assert len(secret_name("a" * 60, "B" * 60, "x")) <= 64
 
 
+def test_a_read_only_service_gets_its_tmpfs_as_mounts_a_stack_keeps():
+    spec = {"name": "traefik-production", "project_dir": "/srv/traefik", "files": [], "definition": {
+        "name": "traefik-production", "services": {"docker-proxy": {
+            "image": "local/docker-socket-proxy:1", "read_only": True, "tmpfs": ["/tmp", "/run"]}}}}
+    entry, dummy = stack_spec(spec, NODE)
+    proxy = entry["definition"]["services"]["docker-proxy"]
+    assert "tmpfs" not in proxy and proxy["read_only"] is True
+    assert proxy["volumes"] == [{"type": "tmpfs", "target": "/tmp"}, {"type": "tmpfs", "target": "/run"}]
+    assert stack_errors(entry["definition"]) == []
+
+
 def test_volumes_and_bind_mounts_pin_to_the_applying_node_loopback_ports_go_host_ports_stay():
     spec = {"name": "db", "project_dir": "/srv/db", "files": [
         {"path": "pw", "content": "s3cret-value", "secret": True, "state": "present", "mode": "0600"},
