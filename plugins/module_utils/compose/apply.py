@@ -29,6 +29,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan i
     file_changes,
     mask,
     masked_secret_file,
+    moved_images,
     not_converged,
     recreated,
     render_definition,
@@ -262,7 +263,8 @@ class ProjectApply(object):
         stopped = False
         takeover = self._takeover()
         if state == "present":
-            reason = "files changed: %s" % ", ".join(changed_files) if changed_files else not_converged(self.spec["definition"], before)
+            reason = "files changed: %s" % ", ".join(changed_files) if changed_files else (
+                not_converged(self.spec["definition"], before) or self._moved_images(before))
             if takeover:
                 result["taken_over"] = [h["name"] for h in takeover.holders]
                 takeover.set_aside()
@@ -314,6 +316,19 @@ class ProjectApply(object):
         elif takeover:
             result["bridged"] = takeover.finish()
             result["changed"] = True
+
+    def _moved_images(self, before):
+        """Why an unchanged, running project needs an up all the same: a tag it runs now names
+        another image (Compose recreates those containers, through the switch where they switch)."""
+        running = [c for c in before if c["state"] == "running"]
+        if not running or not getattr(self.engine, "local_images", False):
+            return None
+        services = self.spec["definition"].get("services") or {}
+        references = sorted(set(services[c["service"]]["image"] for c in running
+                                if (services.get(c["service"]) or {}).get("image")))
+        current = dict((r, self.engine.image_id(r)) for r in references)
+        return moved_images(self.spec["definition"], running, self.engine.container_images([c["name"] for c in running]),
+                            current)
 
     @staticmethod
     def _services_of(containers):

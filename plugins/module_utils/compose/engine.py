@@ -43,6 +43,9 @@ class ComposeEngine(object):
     # first; a release kept on the host (compose.release) needs images the engine can tag.
     switches = True
     keeps_releases = True
+    # Containers run images of this host, so a tag that now names another image (pulled or built
+    # again) is seen here; a swarm's nodes resolve their tags themselves.
+    local_images = True
 
     def __init__(self, docker="docker", log_lines=30):
         self.docker = docker
@@ -231,9 +234,16 @@ class ComposeEngine(object):
     # Images, for the release a project keeps on the host (compose.release).
 
     def container_images(self, containers):
-        """{container name: image id} of those containers (one CLI call)."""
+        """{container name: image id} of those containers (one API request each, else one CLI call)."""
         if not containers:
             return {}
+        if self._api_host:
+            try:
+                found = dict((name, self._api().call("GET", "/containers/%s/json" % name, ok=(200, 404)) or {})
+                             for name in containers)
+                return dict((name, info["Image"]) for name, info in found.items() if info.get("Image"))
+            except DockerError as exc:
+                raise EngineError("inspecting containers %s failed: %s" % (", ".join(containers), exc))
         rc, out, err = self._run(["inspect", "--format", "{{.Name}}\t{{.Image}}"] + list(containers))
         if rc != 0:
             raise EngineError("inspecting containers %s failed: %s" % (", ".join(containers), (err or out).strip()))
@@ -241,6 +251,11 @@ class ComposeEngine(object):
 
     def image_id(self, reference):
         """The id the reference names on this host, or None."""
+        if self._api_host:
+            try:
+                return (self._api().image(reference) or {}).get("Id")
+            except DockerError:
+                return None
         rc, out, _err = self._run(["image", "inspect", "--format", "{{.Id}}", reference])
         return out.strip() if rc == 0 and out.strip() else None
 

@@ -282,6 +282,20 @@ def not_converged(definition, containers):
     return "; ".join(reasons) or None
 
 
+def moved_images(definition, containers, running_ids, current_ids):
+    """Why running containers differ from their unchanged definition in their image alone: the
+    reference now names another image on the host (a tag pulled or built again). running_ids:
+    {container name: image id}; current_ids: {reference: image id or None}."""
+    services = definition.get("services") or {}
+    reasons = []
+    for container in containers:
+        reference = (services.get(container["service"]) or {}).get("image")
+        running, current = running_ids.get(container["name"]), current_ids.get(reference)
+        if reference and running and current and running != current:
+            reasons.append("%s runs %s, but %s now names %s" % (container["name"], running[:19], reference, current[:19]))
+    return "; ".join(reasons) or None
+
+
 _DRY_RUN_LINE = re.compile(r"^\s*(?:DRY-RUN MODE -\s+)?(Container|Network|Volume)\s+(\S+)\s+(\w+)\s*$")
 # Past-tense lines repeat the present-tense ones; the rest are no-ops.
 _DRY_RUN_QUIET = frozenset(["Running", "Waiting", "Healthy", "Exited", "Created", "Recreated", "Started", "Stopped", "Removed"])

@@ -59,6 +59,7 @@ class SwarmEngine(ComposeEngine):
     # release would have to be kept on every node: neither the switch nor a kept release here.
     switches = False
     keeps_releases = False
+    local_images = False
 
     def __init__(self, docker="docker", log_lines=30, poll=1.0):
         super(SwarmEngine, self).__init__(docker=docker, log_lines=log_lines)

@@ -242,6 +242,36 @@ def test_a_secrets_file_the_unit_no_longer_reads_is_removed(root):
     assert not by_name(result)["ztest-apply-other"]["changed"]
 
 
+def test_a_tag_that_names_another_image_now_recreates_its_container(root):
+    # The weekly `docker pull` of an unchanged tag, or a local image built again: the files stay
+    # the same, the container must still follow the tag.
+    tag = "local/ztest-moved:1"
+    first = build_image(tag, "first")
+    try:
+        app = dict(service(), image=tag)
+        entry = spec(root, "ztest-apply-app", {"app": app})
+        rc, result, output = run_module({"projects": [entry]})
+        assert rc == 0, output
+        before = container_id("ztest-apply-app-app-1")
+        rc, result, output = run_module({"projects": [entry]})
+        assert rc == 0 and not by_name(result)["ztest-apply-app"]["changed"], output
+        second = build_image(tag, "second")
+        rc, result, output = run_module({"projects": [entry]})
+        assert rc == 0, output
+        project = by_name(result)["ztest-apply-app"]
+        assert project["changed"] and project["files_changed"] == [], project
+        assert project["reason"] == "ztest-apply-app-app-1 runs %s, but %s now names %s" % (first[:19], tag, second[:19])
+        assert container_id("ztest-apply-app-app-1") != before
+        assert docker("inspect", "--format", "{{.Image}}", "ztest-apply-app-app-1") == second
+        rc, result, output = run_module({"projects": [entry]})
+        assert rc == 0 and not by_name(result)["ztest-apply-app"]["changed"], output
+    finally:
+        subprocess.run(["docker", "compose", "--project-name", "ztest-apply-app", "down", "--timeout", "0"],
+                       cwd="/", capture_output=True, check=False)
+        docker("image", "rm", "-f", tag, check=False)
+        docker("image", "rm", "-f", first, check=False)
+
+
 # ---------------------------------------------------------------------------------------- takeover
 
 TAKEN = "ztest-takeover-app"

@@ -197,3 +197,53 @@ def test_only_signal_names_and_numbers_reach_the_cli():
         assert signal_problem(good) is None, good
     for bad in ("", "sighup", "--signal=9", "SIGHUP; rm", "HUP HUP", "123", None, 1):
         assert "SIGHUP" in signal_problem(bad), bad
+
+
+class ImageEngine(RecordingEngine):
+    """The recording engine on a host whose tag postgres:15 names an image: up makes the container
+    run what the tag names then."""
+
+    local_images = True
+
+    def __init__(self, project_dir, tag_id="sha256:aaaa"):
+        super(ImageEngine, self).__init__(project_dir)
+        self.tags = {"postgres:15": tag_id}
+        self.running_image = tag_id
+
+    def up(self, name, directory, compose_file, wait_timeout, services=None, remove_orphans=True):
+        if self.running_image != self.tags["postgres:15"]:
+            self.running_image = self.tags["postgres:15"]
+            self.generation += 1
+        return super(ImageEngine, self).up(name, directory, compose_file, wait_timeout, services, remove_orphans)
+
+    def image_id(self, reference):
+        return self.tags.get(reference)
+
+    def container_images(self, names):
+        return dict((n, self.running_image) for n in names)
+
+
+def image_deployed(tmp_path):
+    deployed(tmp_path, hba=HBA_NEW)
+    return ImageEngine(tmp_path)
+
+
+def test_a_tag_that_names_another_image_now_brings_the_project_up(tmp_path):
+    engine = image_deployed(tmp_path)
+    engine.tags["postgres:15"] = "sha256:bbbb"
+    result = apply(engine, spec(tmp_path))
+    assert result["files_changed"] == []
+    assert result["up"] and result["reason"] == "shared-postgres runs sha256:aaaa, but postgres:15 now names sha256:bbbb"
+    assert result["recreated"] == ["shared-postgres"] and result["changed"]
+    # Converged: the next run has nothing to do.
+    again = apply(engine, spec(tmp_path))
+    assert not again["up"] and not again["changed"] and "reason" not in again
+
+
+def test_an_unmoved_tag_changes_nothing_and_a_swarm_is_not_asked(tmp_path):
+    engine = image_deployed(tmp_path)
+    result = apply(engine, spec(tmp_path))
+    assert not result["up"] and not result["changed"]
+    engine.tags["postgres:15"] = "sha256:bbbb"
+    engine.local_images = False
+    assert not apply(engine, spec(tmp_path))["up"]

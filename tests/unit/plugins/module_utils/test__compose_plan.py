@@ -20,6 +20,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan i
     mask,
     missing_networks_message,
     masked_secret_file,
+    moved_images,
     not_converged,
     parse_dry_run,
     parse_api_containers,
@@ -271,3 +272,14 @@ def test_external_networks_of_the_projects_that_stay():
     message = missing_networks_message(["platform-dev"])
     assert message.startswith("Docker network(s) platform-dev do not exist.")
     assert "docker_engine" in message
+
+
+def test_moved_images_names_containers_whose_tag_names_another_image_now():
+    definition = {"services": {"web": {"image": "local/web:1"}, "db": {"image": "local/db:1"}, "job": {}}}
+    containers = [{"name": "web", "service": "web"}, {"name": "db", "service": "db"},
+                  {"name": "job", "service": "job"}, {"name": "web-next", "service": "web-next"}]
+    running = {"web": "sha256:" + "a" * 64, "db": "sha256:" + "c" * 64, "job": "sha256:" + "d" * 64}
+    same = {"local/web:1": "sha256:" + "a" * 64, "local/db:1": "sha256:" + "c" * 64}
+    assert moved_images(definition, containers, running, same) is None
+    reason = moved_images(definition, containers, running, {"local/web:1": "sha256:" + "b" * 64, "local/db:1": None})
+    assert reason == "web runs sha256:aaaaaaaaaaaa, but local/web:1 now names sha256:bbbbbbbbbbbb"
