@@ -77,7 +77,19 @@ class Gone(threading.Thread):
             time.sleep(0.1)
 
 
+def serving(timeout=60):
+    """Wait until every URL answers: a row starts from a platform that serves, not from the end of
+    the row before (Traefik adds a recreated container a moment after Docker calls it healthy)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(200 <= steady.get(url)[0] < 400 for url in URLS.values()):
+            return
+        time.sleep(0.2)
+    sys.exit("the platform does not serve %s; run make site first" % ", ".join(URLS.values()))
+
+
 def under_load(command):
+    serving()
     before = ids()
     with steady.SteadyLoad(URLS, rate=RATE) as load:
         time.sleep(1)
