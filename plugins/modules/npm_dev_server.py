@@ -539,19 +539,17 @@ class DevServer(object):
         if self.wait_timeout == 0:
             return
         outcome, info = wait_ready(child.pid, self.port, self.wait_timeout, child=child)
-        if outcome == 'ready':
-            public = public_listeners(self.port, child.pid)
-            if not public:
-                return
-            # A dev server holds development secrets and runs unreviewed code: nothing but this
-            # host may reach it, whatever the framework's default bind address is.
-            self.stop(child.pid, child=child)
-            self.result.update(pid=None, state='stopped')
+        # A dev server holds development secrets and runs unreviewed code: nothing but this host
+        # may reach it, whatever the framework's default bind address is.
+        public = public_listeners(self.port, child.pid) if outcome == 'ready' else []
+        if outcome == 'ready' and not public:
+            return
+        self.stop(child.pid, child=child)
+        self.result.update(pid=None, state='stopped')
+        if public:
             self.fail('%s listened on %s port %d, not on loopback only (127.0.0.1 or ::1): it is stopped. Bind it to '
                       'HOST (127.0.0.1 unless env sets HOST) or 127.0.0.1 in its npm script.'
                       % (self.name, ', '.join(sorted(set(h['address'] for h in public))), self.port))
-        self.stop(child.pid, child=child)
-        self.result.update(pid=None, state='stopped')
         log_tail = tail(self.log_path, LOG_TAIL_LINES)
         msg = npm.start_failure(outcome, info, cmd, self.port, self.wait_timeout,
                                 ', '.join(describe_holder(h) for h in info) if outcome == 'foreign' else None)

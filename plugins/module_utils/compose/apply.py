@@ -82,10 +82,9 @@ class ProjectApply(object):
 
     def run(self):
         result = {"name": self.name, "state": self.spec["state"], "project_dir": self.dir, "changed": False,
-                  "failed": False, "files_changed": [], "up": False, "restarted": False, "reloaded": False, "taken_over": [],
-                  "bridged": [],
-                  "recreated": [], "switched": [], "in_place": {}, "actions": [], "containers_before": {},
-                  "containers_after": {}}
+                  "failed": False, "files_changed": [], "up": False, "restarted": False, "reloaded": False,
+                  "taken_over": [], "bridged": [], "recreated": [], "switched": [], "in_place": {}, "actions": [],
+                  "containers_before": {}, "containers_after": {}}
         try:
             self._run(result)
         except Exception as exc:  # pylint: disable=broad-except

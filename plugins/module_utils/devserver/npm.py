@@ -200,8 +200,8 @@ def change_reasons(state, status, stale, pid, record, fingerprint, desired):
 
 def environ_update(env, npm_executable=None):
     """What the server's and install's processes get on top of this process's environment: the
-    server's variables, HOST (127.0.0.1 unless they set it), and the directory of an explicit npm executable first on PATH (npm runs
-    node and scripts from there)."""
+    server's variables, HOST (127.0.0.1 unless they set it), and the directory of an explicit npm
+    executable first on PATH (npm runs node and scripts from there)."""
     update = dict(env)
     # Frameworks read HOST for the address they bind (Vite, Next, CRA, Nuxt): loopback unless the
     # catalog says otherwise, and a server listening elsewhere is stopped (npm_dev_server).

@@ -7,6 +7,7 @@ a local development server (the sockets come from :mod:`devserver.proc`)."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 
@@ -45,7 +46,10 @@ def port_holders(port, proc=HOST):
 
 def is_loopback(address):
     """Whether a listener's address is reachable from this host only (127.0.0.0/8, ::1)."""
-    return address.startswith('127.') or address == '::1'
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def public_listeners(port, session, proc=HOST):
