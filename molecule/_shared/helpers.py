@@ -25,8 +25,9 @@ def facts(name):
         return json.load(handle)
 
 
-def docker(*args, check=True, timeout=300):
-    result = subprocess.run(["docker"] + list(args), capture_output=True, text=True, timeout=timeout, check=False)
+def docker(*args, check=True, timeout=300, input_text=None):
+    result = subprocess.run(["docker"] + list(args), capture_output=True, text=True, timeout=timeout, check=False,
+                            input=input_text)
     if check:
         assert result.returncode == 0, "docker %s: %s" % (" ".join(args), result.stderr)
     return result

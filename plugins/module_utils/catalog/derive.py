@@ -87,14 +87,25 @@ class Derivations(Routing, Databases, HealthTargets, UpdatePlan):
         traefik = traefik or {}
         identity = self.identity_labels(service, environment)
         network = self.network_for(environment)
-        project = {"name": env.project, "services": {}, "networks": {
-            network: {"name": network, "external": True}}}
+        project = {"name": env.project, "services": {}, "networks": {}}
+        if any(self._on_shared_network(svc, env, c) for c in env.containers):
+            project["networks"][network] = {"name": network, "external": True}
         internal = self.internal_network(service, environment)
         if internal:
             project["networks"]["internal"] = {"name": internal}
+        edge = self.edge_network(service, environment)
+        # The proxy joins every unit's edge network; the docker_engine role creates them, so the
+        # proxy's project and each unit's only name them.
+        edges = self.edge_networks() if svc.provides == "proxy" else [edge] if edge else []
+        for name in edges:
+            project["networks"][name] = {"name": name, "external": True}
         volumes = {}
         for cont in env.containers:
             networks = [network] if self._on_shared_network(svc, env, cont) else []
+            if svc.provides == "proxy":
+                networks += edges
+            elif self._on_edge_network(svc, env, cont):
+                networks.append(edge)
             spec = {"container_name": cont.name, "restart": "unless-stopped",
                     "networks": networks + (["internal"] if internal else [])}
             if cont.replicas > 1:
@@ -197,6 +208,7 @@ class Derivations(Routing, Databases, HealthTargets, UpdatePlan):
             "service": svc.name, "environment": env.name, "layer": svc.layer, "method": env.method,
             "project": env.project, "network": self.network_for(environment),
             "internal_network": self.internal_network(service, environment),
+            "edge_network": self.edge_network(service, environment),
             "hostname": self.hostname(env), "runs_containers": env.runs_containers,
             "containers": [c.name for c in env.containers],
             "container_specs": [self._container_spec(env, cont, database) for cont in env.containers],

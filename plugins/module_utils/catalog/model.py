@@ -299,7 +299,8 @@ class CatalogModel(object):
         return self.network if environment == "production" else "%s-dev" % self.network
 
     def networks(self):
-        return [self.network_for(env) for env in ENVIRONMENTS]
+        """The shared networks, production's first, then every unit's edge network."""
+        return [self.network_for(env) for env in ENVIRONMENTS] + self.edge_networks()
 
     def hostname(self, env):
         if not env.hostname:

@@ -51,7 +51,7 @@ class Routing(object):
         prefix = "traefik.http.routers.%s" % router
         labels = {
             "traefik.enable": "true",
-            "traefik.docker.network": self.network,
+            "traefik.docker.network": self.route_network(env, cont),
             prefix + ".rule": rule,
             prefix + ".entrypoints": entrypoint,
             prefix + ".tls": "true",
@@ -72,17 +72,45 @@ class Routing(object):
 
     def _on_shared_network(self, svc, env, cont):
         """Whether a container joins the environment's shared network: always in development and
-        infrastructure; in production only what Traefik routes or what logs in to the shared
-        database server. The rest (a stack's vector store, embeddings, own database) stays on
-        its unit's internal network, where no other unit and no Traefik router reaches it."""
+        infrastructure; in production only what logs in to the shared database server. What
+        Traefik routes besides (the dashboard, an AI stack's API) it reaches over the unit's edge
+        network, and the rest (a stack's vector store, embeddings, own database) stays on the
+        unit's internal network: a container on the shared network reaches neither."""
         if env.name != "production" or svc.layer == "infrastructure":
             return True
-        return self.routed(env, cont) or bool(svc.database and cont.database)
+        return bool(svc.database and cont.database)
+
+    def _on_edge_network(self, svc, env, cont):
+        return self.routed(env, cont) and not self._on_shared_network(svc, env, cont)
+
+    def route_network(self, env, cont):
+        """The network Traefik reaches a routed container on (its traefik.docker.network label)."""
+        svc = self.service(env.service)
+        if self._on_edge_network(svc, env, cont):
+            return self.edge_network(svc.name, env.name)
+        return self.network_for(env.name)
+
+    def edge_network(self, service, environment):
+        """Name of the network only Traefik shares with the unit's routed containers that stay off
+        the shared one; None when the unit has none."""
+        svc = self.service(service)
+        env = self.environment(service, environment)
+        if not any(self._on_edge_network(svc, env, c) for c in env.containers):
+            return None
+        return "%s-edge" % env.project
+
+    def edge_networks(self):
+        """Every unit's edge network: Traefik joins them all; the docker_engine role creates them."""
+        found = (self.edge_network(s.name, e) for s in self.services.values() for e in s.environments)
+        return sorted(n for n in found if n)
 
     def internal_network(self, service, environment):
-        """Name of the unit's own network, when some of its containers stay off the shared one."""
+        """Name of the unit's own network, when some of its containers stay off the shared one;
+        not for a unit of one container that Traefik reaches on its edge network (no peer to talk to)."""
         svc = self.service(service)
         env = self.environment(service, environment)
         if all(self._on_shared_network(svc, env, c) for c in env.containers):
+            return None
+        if len(env.containers) == 1 and self._on_edge_network(svc, env, env.containers[0]):
             return None
         return "%s-internal" % env.project

@@ -16,6 +16,7 @@ import json
 import os
 import time
 import uuid
+import zlib
 
 from standin import App, HTTPError, Response, json_response, sse_response, text_response
 
@@ -195,6 +196,27 @@ def completions(request) -> Response:
                      "stop_reason": None, "prompt_logprobs": None}],
         "usage": usage(len(words(prompt)), len(reply)),
     })
+
+
+# vLLM's API key guards /v1 only: these answer anyone who reaches the server (the side doors that
+# keep vLLM off every network but its stack's and the one it shares with Traefik).
+@app.route("POST", "/tokenize")
+def tokenize(request) -> Response:
+    body = request.json()
+    check_model(body)
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str):
+        raise HTTPError(400, "prompt must be a string")
+    tokens = [zlib.crc32(w.encode()) % 32000 for w in words(prompt)]
+    return json_response({"count": len(tokens), "max_model_len": ARGS.max_model_len, "tokens": tokens,
+                          "token_strs": None})
+
+
+@app.route("POST", "/detokenize")
+def detokenize(request) -> Response:
+    body = request.json()
+    check_model(body)
+    return json_response({"prompt": " ".join("t%d" % t for t in body.get("tokens") or [])})
 
 
 if __name__ == "__main__":

@@ -286,8 +286,10 @@ def test_health_targets(base_services):
 
 def test_platform_networks(base_services):
     networks = f("platform_networks")(base_services, DOMAIN)
-    assert networks[0] == "platform"
-    assert len(networks) == len(set(networks)) == 2
+    assert networks[:2] == ["platform", "platform-dev"]
+    # Then the edge networks Traefik shares with what it routes off the shared network.
+    assert networks[2:] and all(n.endswith("-edge") for n in networks[2:])
+    assert len(networks) == len(set(networks))
 
 
 def test_env_file(base_services):

@@ -347,7 +347,7 @@ def test_compose_project_for_npm_is_an_error(catalog):
 
 
 def test_development_gets_its_own_network(catalog):
-    production = catalog.compose_project("l2p", "production")
+    production = catalog.compose_project("auth", "production")
     development = catalog.compose_project("l2p", "development")
     assert list(production["networks"]) == ["platform"]
     assert list(development["networks"]) != ["platform"]
@@ -724,24 +724,52 @@ def test_wait_timeout_covers_the_slowest_start_period(catalog, mutate):
 
 def test_stack_members_nobody_routes_stay_on_the_units_internal_network(catalog):
     project = catalog.compose_project("vllm-rag", "production")
-    assert project["networks"] == {"platform": {"name": "platform", "external": True},
+    assert project["networks"] == {"vllm-rag-production-edge": {"name": "vllm-rag-production-edge", "external": True},
                                    "internal": {"name": "vllm-rag-production-internal"}}
     networks = {name: spec["networks"] for name, spec in project["services"].items()}
-    assert networks == {"open-webui-rag": ["platform", "internal"], "vllm-rag": ["platform", "internal"],
-                        "qdrant-rag": ["internal"], "postgres-rag": ["internal"], "rag-ingest-engine": ["internal"]}
-    assert catalog.unit("vllm-rag", "production")["internal_network"] == "vllm-rag-production-internal"
-    # Units whose containers are all routed or use the shared database keep the one shared network.
-    for service, environment in (("l2p", "production"), ("auth", "production"), ("shared-postgres", "production"),
+    # The routed ones meet Traefik on the edge network; nothing of the stack logs in to the shared
+    # database server, so nothing of it is on the shared network.
+    assert networks == {"open-webui-rag": ["vllm-rag-production-edge", "internal"],
+                        "vllm-rag": ["vllm-rag-production-edge", "internal"],
+                        "qdrant-rag": ["internal"], "postgres-rag": ["internal"],
+                        "rag-ingest-engine": ["internal"]}
+    unit = catalog.unit("vllm-rag", "production")
+    assert (unit["internal_network"], unit["edge_network"]) == ("vllm-rag-production-internal", "vllm-rag-production-edge")
+    # Units whose containers all use the shared database keep the one shared network.
+    for service, environment in (("auth", "production"), ("shared-postgres", "production"),
                                  ("vllm-rag", "development")):
         project = catalog.compose_project(service, environment)
         assert "internal" not in project["networks"], service
         assert catalog.unit(service, environment)["internal_network"] is None
+        assert catalog.unit(service, environment)["edge_network"] is None
+
+
+def test_what_traefik_routes_off_the_shared_network_meets_it_on_an_edge_network_of_its_own(catalog):
+    # A container on the shared network (any app) reaches neither the dashboard nor vLLM's
+    # unauthenticated paths: they are on networks only Traefik shares with them.
+    edges = catalog.edge_networks()
+    assert edges == ["dashboard-production-edge", "l2p-production-edge", "vllm-rag-production-edge"]
+    traefik = catalog.compose_project("traefik", "production")
+    assert traefik["services"]["traefik"]["networks"] == ["platform"] + edges
+    assert all(traefik["networks"][n] == {"name": n, "external": True} for n in edges)
+    dashboard = catalog.compose_project("dashboard", "production")["services"]["vllm-dashboard"]
+    assert dashboard["networks"] == ["dashboard-production-edge"]
+    assert dashboard["labels"]["traefik.docker.network"] == "dashboard-production-edge"
+    # A single container off the shared network has no peer: no internal network for it.
+    assert catalog.unit("dashboard", "production")["internal_network"] is None
+    l2p = catalog.compose_project("l2p", "production")["services"]
+    assert (l2p["l2p-app"]["networks"], l2p["l2p-api"]["networks"]) == (
+        ["l2p-production-edge", "internal"], ["platform", "internal"])
+    assert catalog.networks() == ["platform", "platform-dev"] + edges
+    for unit in catalog.units(environment="development"):
+        assert catalog.unit(unit["service"], "development")["edge_network"] is None, unit["project"]
 
 
 def test_labels_networks_health_and_updates_agree_on_what_traefik_routes(catalog):
-    # One fact (Catalog.routed) behind all four: a container that gets a router also stays on the
-    # shared network, is probed through Traefik and may switch; one that does not gets none of it.
+    # One fact (Catalog.routed) behind all four: a container that gets a router also shares a
+    # network with Traefik (the shared one or its unit's edge network), is probed through Traefik and may switch; one that does not gets none of it.
     routed = set()
+    traefik = catalog.compose_project("traefik", "production")["services"]["traefik"]
     for unit in catalog.units():
         env = catalog.environment(unit["service"], unit["environment"])
         plan = catalog.update_plan(unit["service"], unit["environment"])
@@ -755,8 +783,12 @@ def test_labels_networks_health_and_updates_agree_on_what_traefik_routes(catalog
                 assert catalog.routed(env, cont), cont.name
             if catalog.routed(env, cont):
                 routed.add(cont.name)
-                assert "platform" in catalog.compose_project(unit["service"], unit["environment"])[
-                    "services"][cont.service]["networks"], cont.name
+                # On the network its label names, by that name, and Traefik is on it too.
+                project = catalog.compose_project(unit["service"], unit["environment"])
+                network = labels["traefik.docker.network"]
+                assert network in project["services"][cont.service]["networks"], cont.name
+                assert project["networks"][network]["name"] == network
+                assert network in traefik["networks"], cont.name
     assert {"auth-service", "l2p-app", "l2p-api", "web", "videovault", "vllm-rag"} <= routed
     assert not routed & {"shared-postgres", "traefik", "qdrant-rag", "l2p-backend-dev", "qdrant-dev"}
 
