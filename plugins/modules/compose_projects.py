@@ -117,6 +117,12 @@ options:
           mode:
             description: The file's mode; default V(0600) for secret files, V(0640) otherwise.
             type: str
+          owner:
+            description:
+              - Numeric uid that owns the file, so that a container's non-root user reads a V(0600) secret the
+                compose file mounts (a compose secret is a bind mount, which keeps the host's owner and mode).
+                Default the account running the module.
+            type: int
           secret:
             description: Whether the content is secret; its values are masked in diffs and failure reports.
             type: bool
@@ -431,6 +437,7 @@ FILE_OPTIONS = dict(
     content=dict(type='str', no_log=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     mode=dict(type='str'),
+    owner=dict(type='int'),
     secret=dict(type='bool', default=True),
 )
 

@@ -91,6 +91,36 @@ def test_an_app_container_does_not_reach_a_socket_proxy(proxy):
     assert one(ATTACKER, tcp(proxy, 2375))["outcome"] == "unresolvable"
 
 
+def compose_secret_files():
+    """{project: {path: value}} of every file a deployed project mounts as a compose secret."""
+    found = {}
+    root = FACTS["project_root"]
+    for project in sorted(os.listdir(root)):
+        compose = os.path.join(root, project, "compose.yml")
+        if not os.path.isfile(compose):
+            continue
+        with open(compose, encoding="utf-8") as handle:
+            definition = json.load(handle)
+        for entry in (definition.get("secrets") or {}).values():
+            if entry.get("file"):
+                path = os.path.normpath(os.path.join(root, project, entry["file"]))
+                with open(path, encoding="utf-8") as handle:
+                    found.setdefault(project, {})[path] = handle.read().strip()
+    return found
+
+
+def test_a_secret_a_container_reads_from_a_file_is_in_no_containers_environment():
+    # What the proxies' /containers/<id>/json (and docker inspect) show of a container is its
+    # environment, not its mounted secrets.
+    files = compose_secret_files()
+    assert {"shared-postgres-production", "vllm-rag-production", "dashboard-production"} <= set(files), sorted(files)
+    environments = [json.dumps(helpers.inspect(cid)["Config"]) for cid in helpers.docker("ps", "-q").stdout.split()]
+    for project, secrets in files.items():
+        for path, value in secrets.items():
+            assert os.stat(path).st_mode & 0o077 == 0, path
+            assert value and not any(value in env for env in environments), path
+
+
 # ------------------------------------------------------------------ networks
 
 

@@ -36,8 +36,10 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model 
     LABEL_LAYER,
     LABEL_SERVICE,
     LABEL_UNIT,
+    RUN_SECRETS,
     CatalogError,
     find_container,
+    secret_file_path,
     service_secret_path,
 )
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.routing import Routing
@@ -126,8 +128,16 @@ class Derivations(Routing, Databases, HealthTargets, UpdatePlan):
                 envvars.setdefault("PORT", str(cont.port))
             # Catalog values are literal: '$$' keeps compose from interpolating a '$' in them.
             spec["environment"] = compose_literal(dict(sorted(envvars.items())))
-            if env_file and (cont.secret_env or env.secret_env or (svc.database and cont.database)):
+            if env_file and (any(not v.file for v in cont.secret_env) or env.secret_env or (svc.database and cont.database)):
                 spec["env_file"] = [env_file]
+            files = [v.name for v in cont.secret_env if v.file]
+            if files:
+                # Mounted at /run/secrets/<NAME>: docker inspect shows the variable naming the file only.
+                spec["secrets"] = files
+                envvars.update(("%s_FILE" % name, "%s/%s" % (RUN_SECRETS, name)) for name in files)
+                spec["environment"] = compose_literal(dict(sorted(envvars.items())))
+                project.setdefault("secrets", {}).update(
+                    (name, {"file": "./%s" % secret_file_path(name)}) for name in files)
             labels = dict(identity)
             labels.update(extra_labels or {})
             labels.update(self.traefik_labels(service, environment, cont.name, **traefik))
@@ -217,6 +227,8 @@ class Derivations(Routing, Databases, HealthTargets, UpdatePlan):
             "update": self.update_plan(service, environment),
             "secrets": {name: service_secret_path(svc.name, var.secret, secrets_of)
                         for name, var in self.secret_vars(service, environment).items() if not var.format},
+            # Variables whose containers read them as files (secrets/<NAME>), not from the secrets file.
+            "secret_files": sorted(name for name, var in self.secret_vars(service, environment).items() if var.file),
             # Secrets embedded in a text (a URL): only containers get them, through the secrets file.
             "secret_templates": {name: {"secret_path": service_secret_path(svc.name, var.secret, secrets_of),
                                         "format": var.format}

@@ -28,6 +28,15 @@ LABEL_CONTAINER = LABEL_PREFIX + ".container"
 # is stopped (a health-gated switch drains the old container this way).
 LABEL_DRAIN = LABEL_PREFIX + ".drain"
 DRAIN_FILE = "/tmp/.korczewski-platform-drain"
+# Where a container reads the secrets it gets as files (compose and swarm secrets alike), and
+# where a unit's project directory keeps them.
+RUN_SECRETS = "/run/secrets"
+SECRET_FILES_DIR = "secrets"
+
+
+def secret_file_path(name):
+    """The project-relative path of the file that holds secret variable name."""
+    return "%s/%s" % (SECRET_FILES_DIR, name)
 # How a unit's routed production containers are updated: started beside the old ones and
 # switched to once healthy, or recreated in place.
 UPDATE_MODES = ("switch", "recreate")
@@ -86,10 +95,13 @@ class Route:
 class SecretVar:
     """One secret environment variable: its name, the key of the secret it reads
     (<service>/<secret> in the vault) and an optional format that embeds the value, such as a
-    database URL. Two variables naming one secret share one value."""
+    database URL. Two variables naming one secret share one value. ``file``: the image reads
+    ``<name>_FILE`` (the official postgres contract), so the value reaches the container as a
+    file under /run/secrets, not in its environment."""
     name: str
     secret: str = None
     format: str = None
+    file: bool = False
 
     def __post_init__(self):
         if self.secret is None:

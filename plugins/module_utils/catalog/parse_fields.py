@@ -19,7 +19,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SecretVar
 from ansible_collections.korczewski.platform.plugins.module_utils.health.conditions import parse_conditions
 
-SECRET_ENV_KEYS = ("name", "secret", "format")
+SECRET_ENV_KEYS = ("name", "secret", "format", "file")
 # The placeholders of a secret_env format: the value as is, or percent-encoded for a URL.
 SECRET_PLACEHOLDERS = ("{secret}", "{secret|urlencode}")
 # Go durations, as Compose and Docker read them: 90s, 1m30s, 10m, 1h.
@@ -230,8 +230,9 @@ class Checker(object):
             if fmt is not None and not any(p in fmt for p in SECRET_PLACEHOLDERS):
                 self.error(ipath + ".format", "must contain %s where the secret goes" % " or ".join(SECRET_PLACEHOLDERS))
                 fmt = None
+            as_file = self.boolean(item.get("file"), ipath + ".file")
             if name and (item.get("secret") is None or secret) and (item.get("format") is None or fmt):
-                result.append(SecretVar(name, secret, fmt))
+                result.append(SecretVar(name, secret, fmt, as_file))
         return result
 
     def duration(self, value, path):

@@ -122,9 +122,15 @@ def _secret_variables_agree(chk, env, raw, path):
                       for i, var in enumerate(cont.secret_env))
     for where, var in places:
         first = seen.setdefault(var.name, (where, var))
-        if (first[1].secret, first[1].format) != (var.secret, var.format):
-            chk.error(where, "variable %s is also defined by %s with another secret or format; the containers of "
-                      "a unit share one secrets file, so give it another name" % (var.name, first[0]))
+        if (first[1].secret, first[1].format, first[1].file) != (var.secret, var.format, var.file):
+            chk.error(where, "variable %s is also defined by %s with another secret, format or file; the containers "
+                      "of a unit share one secrets file, so give it another name" % (var.name, first[0]))
+    # A file is what an image reads (its *_FILE contract); dev servers and other containers of
+    # the unit read the environment-level variables from their environment.
+    for i, var in enumerate(env.secret_env):
+        if var.file:
+            chk.error("%s.secret_env[%d].file" % (path, i), "only a container's secret_env can be a file (the "
+                      "image reads %s_FILE); move %s to the container whose image does" % (var.name, var.name))
 
 
 ENVIRONMENT_RULES = (_method_fields, _development_is_not_routed, _development_publishes_on_loopback,

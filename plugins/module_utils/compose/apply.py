@@ -18,7 +18,12 @@ import tempfile
 import time
 
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.engine import EngineError
-from ansible_collections.korczewski.platform.plugins.module_utils.compose.files import read_file, replace_file, write_new
+from ansible_collections.korczewski.platform.plugins.module_utils.compose.files import (
+    owner_changes,
+    read_file,
+    replace_file,
+    write_new,
+)
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.release import Release, differences
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.switch import Switch
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.takeover import Takeover, container_names
@@ -29,6 +34,7 @@ from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan i
     file_changes,
     mask,
     masked_secret_file,
+    mounted_secret_files,
     moved_images,
     not_converged,
     recreated,
@@ -60,6 +66,8 @@ class ProjectApply(object):
         self.compose_file = spec["compose_file"]
         self.secrets = set()
         self.wanted = {}
+        # {path: uid} of the files that belong to another account (a container's user).
+        self.owners = {}
         self.secret_paths = set()
         self.release = Release(engine, self.name, self.dir) if getattr(engine, "keeps_releases", False) else None
         self.rolled_to = None
@@ -76,6 +84,8 @@ class ProjectApply(object):
                 continue
             mode = entry["mode"] or ("0600" if entry["secret"] else "0640")
             self.wanted[path] = (entry["content"], int(mode, 8))
+            if entry.get("owner") is not None:
+                self.owners[path] = int(entry["owner"])
             if entry["secret"]:
                 self.secret_paths.add(path)
                 self.secrets |= secret_values(entry["content"])
@@ -100,7 +110,7 @@ class ProjectApply(object):
         if self.spec["state"] == "absent":
             self._absent(result, existing)
             return
-        changed_files = file_changes(existing, self.wanted)
+        changed_files = sorted(set(file_changes(existing, self.wanted)) | set(owner_changes(self.dir, self.owners)))
         if changed_files and self._held(result, existing, changed_files):
             changed_files = []
         result["files_changed"] = changed_files
@@ -208,6 +218,9 @@ class ProjectApply(object):
             if not os.path.isdir(os.path.dirname(target)):
                 os.makedirs(os.path.dirname(target), 0o750)
             write_new(target, content, mode)
+            if path in self.owners:
+                # Staged files are renamed into place, so the owner set here is the installed one's.
+                os.chown(target, self.owners[path], -1)
         return staging
 
     def _install(self, staging, changed_files):
@@ -285,7 +298,8 @@ class ProjectApply(object):
         result["in_place"] = dict((n, notes[s]) for n, s in self._services_of(after).items()
                                   if n in result["recreated"] and n in result["containers_before"]
                                   and n not in result["switched"] and s in notes)
-        restart = self.restart or bool(set(changed_files) & set(self.spec.get("restart_on_change") or []))
+        restart = self.restart or bool(set(changed_files) & (set(self.spec.get("restart_on_change") or [])
+                                                             | set(mounted_secret_files(self.spec.get("definition")))))
         # A file the server re-reads on a signal (pg_hba.conf on SIGHUP): its clients stay connected.
         # A restart re-reads it too, so one that happens anyway makes the reload needless.
         reload_ = not restart and bool(set(changed_files) & set(self.spec.get("reload_on_change") or []))

@@ -22,6 +22,18 @@ def read_file(path):
         return None
 
 
+def owner_changes(directory, owners):
+    """Relative paths among owners ({path: uid}) whose existing file belongs to another uid."""
+    changed = []
+    for path, uid in sorted(owners.items()):
+        try:
+            if os.stat(os.path.join(directory, path)).st_uid != uid:
+                changed.append(path)
+        except OSError:
+            continue
+    return changed
+
+
 def write_new(path, content, mode):
     """A new file, created with its mode (a secret is never readable by others, not even briefly)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

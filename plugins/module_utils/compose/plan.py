@@ -9,6 +9,7 @@ Private to korczewski.platform; used by compose.apply and the compose_projects m
 from __future__ import annotations
 
 import json
+import os
 import re
 
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -147,6 +148,17 @@ def run_ordered(projects, work, workers=4):
 
 
 # ---------------------------------------------------------------------------------------- files
+def mounted_secret_files(definition):
+    """Project-relative paths of the files the definition mounts as compose secrets. A container
+    holds the file it started with (a bind mount of a file follows its inode, and the apply
+    replaces files by rename), so a change of one restarts the project."""
+    paths = []
+    for entry in ((definition or {}).get("secrets") or {}).values():
+        if isinstance(entry, dict) and entry.get("file"):
+            paths.append(os.path.normpath(str(entry["file"])))
+    return sorted(paths)
+
+
 def file_changes(existing, wanted):
     """Relative paths whose content or mode differs. existing/wanted: {path: (content, mode int)}.
 

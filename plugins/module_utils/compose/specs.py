@@ -17,7 +17,7 @@ import os
 
 from urllib.parse import quote
 
-from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LAYERS, CatalogError
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LAYERS, CatalogError, secret_file_path
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import env_file_text
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.resolve import SECRETS_MODE
 
@@ -155,10 +155,14 @@ def unit_project_specs(catalog, units, secrets, project_root=None, traefik=None,
             continue
         definition = catalog.compose_project(service, environment, traefik=traefik, env_file=SECRETS_FILE)
         files = []
+        secret_env = unit_secret_env(catalog, service, environment, secrets, unit) if unit_secret_paths(
+            catalog, [unit]) else {}
+        # What containers read as files (catalog secret_env file: true) is in no environment.
+        for name in unit.get("secret_files") or []:
+            files.append({"path": secret_file_path(name), "content": str(secret_env.pop(name)), "mode": SECRETS_MODE,
+                          "secret": True})
         if any(SECRETS_FILE in (spec.get("env_file") or []) for spec in definition["services"].values()):
-            files.append({"path": SECRETS_FILE,
-                          "content": env_file_text(unit_secret_env(catalog, service, environment, secrets, unit)),
-                          "mode": SECRETS_MODE, "secret": True})
+            files.append({"path": SECRETS_FILE, "content": env_file_text(secret_env), "mode": SECRETS_MODE, "secret": True})
         else:
             # A unit that lost its last secret must not keep the old values on disk.
             files.append({"path": SECRETS_FILE, "state": "absent"})

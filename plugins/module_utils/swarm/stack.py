@@ -22,13 +22,13 @@ import copy
 import hashlib
 import os
 
-from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import LABEL_CONTAINER, RUN_SECRETS
 from ansible_collections.korczewski.platform.plugins.module_utils.catalog.dotenv import parse_env_file
 
 STACK_VERSION = "3.8"
 GPU_LABEL = "korczewski.platform.gpu"
 PROJECT_LABEL = "korczewski.platform.project"
-SECRETS_DIR = "/run/secrets"
+SECRETS_DIR = RUN_SECRETS
 # Compose keys a swarm service has no use for: names come from the stack, order from restarts.
 _DROPPED = ("container_name", "restart", "depends_on", "build", "ipc")
 _LOOPBACK = ("127.", "::1", "[::1]", "localhost")

@@ -17,6 +17,10 @@ does not. The peers, from Open WebUI's own variables:
 Sign-up and sign-in (POST /api/v1/auths/signup, /signin) follow Open WebUI's rules: the first
 account is admin, ENABLE_SIGNUP=false refuses sign-ups once an account exists, and
 WEBUI_ADMIN_EMAIL / WEBUI_ADMIN_PASSWORD (/ WEBUI_ADMIN_NAME) create the admin at start.
+
+The session key is WEBUI_SECRET_KEY, or the content of the file WEBUI_SECRET_KEY_FILE names (the
+real image's start.sh reads it so, as root, the user the real image runs as); a file it cannot
+read stops the start. Sign-in tokens are signed with it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,17 @@ OPENAI_BASE = os.environ.get("OPENAI_API_BASE_URL", os.environ.get("OPENAI_API_B
 PROBE_TIMEOUT = float(os.environ.get("STANDIN_PROBE_TIMEOUT", "2"))
 
 app = App("open-webui", lambda _status, message: {"detail": message})
+
+
+def secret_key() -> str:
+    key_file = os.environ.get("WEBUI_SECRET_KEY_FILE")
+    if os.environ.get("WEBUI_SECRET_KEY") or not key_file:
+        return os.environ.get("WEBUI_SECRET_KEY", "")
+    with open(key_file, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+SECRET_KEY = secret_key()
 
 
 def http_probe(method: str, url: str, headers: dict, body: dict | None = None) -> str | None:
@@ -135,7 +150,7 @@ def version(_request):
 @app.route("GET", "/api/config")
 def config(_request):
     return json_response({"status": True, "name": os.environ.get("WEBUI_NAME", "Open WebUI"),
-                          "version": VERSION, "features": {"auth": bool(os.environ.get("WEBUI_SECRET_KEY"))}})
+                          "version": VERSION, "features": {"auth": bool(SECRET_KEY)}})
 
 
 # Accounts as Open WebUI's /api/v1/auths keeps them (in memory here: the stand-in starts anew).
@@ -163,7 +178,9 @@ def _truthy(name, default):
 
 
 def _session(user):
-    return json_response({"token": secrets.token_urlsafe(24), "token_type": "Bearer", "id": user["id"],
+    nonce = secrets.token_urlsafe(12)
+    signature = hmac.new(SECRET_KEY.encode(), ("%s.%s" % (user["id"], nonce)).encode(), hashlib.sha256).hexdigest()
+    return json_response({"token": "%s.%s.%s" % (user["id"], nonce, signature), "token_type": "Bearer", "id": user["id"],
                           "email": user["email"], "name": user["name"], "role": user["role"]})
 
 

@@ -97,6 +97,11 @@ def test_production_vllm_stack_passes_docker_compose_config(tmp_path):
     assert services["vllm-rag"]["deploy"]["resources"]["reservations"]["devices"] == [
         {"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]
     (tmp_path / "secrets.env").write_text("VLLM_API_KEY='x'\n", encoding="utf-8")
+    # postgres-rag's password is a compose secret (secret_env file: true).
+    assert sorted(project["secrets"]) == ["POSTGRES_PASSWORD", "WEBUI_SECRET_KEY"]
+    (tmp_path / "secrets").mkdir()
+    for name in project["secrets"]:
+        (tmp_path / "secrets" / name).write_text("x", encoding="utf-8")
     path = tmp_path / "compose.yml"
     path.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}

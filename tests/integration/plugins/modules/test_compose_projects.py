@@ -242,6 +242,33 @@ def test_a_secrets_file_the_unit_no_longer_reads_is_removed(root):
     assert not by_name(result)["ztest-apply-other"]["changed"]
 
 
+def test_a_secret_file_owned_by_the_containers_user_is_read_through_the_mount_and_is_in_no_environment(root):
+    # A compose secret is a bind mount that keeps the host's owner and mode: owner gives a non-root
+    # container user its 0600 file, and a later owner change alone is a change.
+    app = dict(service(), user="10001:10001",
+               secrets=["TOKEN"], environment={"TOKEN_FILE": "/run/secrets/TOKEN"})
+    entry = spec(root, "ztest-apply-other", {"app": app}, files=[
+        {"path": "secrets/TOKEN", "content": SECRET, "owner": 10001}])
+    entry["definition"]["secrets"] = {"TOKEN": {"file": "./secrets/TOKEN"}}
+    rc, result, output = run_module({"projects": [entry]})
+    assert rc == 0, output
+    path = root / "ztest-apply-other" / "secrets" / "TOKEN"
+    assert (path.stat().st_uid, stat.S_IMODE(path.stat().st_mode)) == (10001, 0o600)
+    inspected = json.loads(docker("inspect", "ztest-apply-other-app-1"))[0]
+    assert inspected["State"]["Health"]["Status"] == "healthy"
+    assert docker("exec", "ztest-apply-other-app-1", "cat", "/run/secrets/TOKEN") == SECRET
+    assert SECRET not in json.dumps(inspected["Config"]) and SECRET not in output
+    rc, result, output = run_module({"projects": [entry]})
+    assert rc == 0 and not by_name(result)["ztest-apply-other"]["changed"], output
+    os.chown(path, 0, -1)
+    assert docker("exec", "ztest-apply-other-app-1", "cat", "/run/secrets/TOKEN", check=False) == ""
+    rc, result, output = run_module({"projects": [entry]}, "--check")
+    assert rc == 0 and by_name(result)["ztest-apply-other"]["files_changed"] == ["secrets/TOKEN"], output
+    rc, result, output = run_module({"projects": [entry]})
+    assert rc == 0 and path.stat().st_uid == 10001, output
+    assert docker("exec", "ztest-apply-other-app-1", "cat", "/run/secrets/TOKEN") == SECRET
+
+
 def test_a_tag_that_names_another_image_now_recreates_its_container(root):
     # The weekly `docker pull` of an unchanged tag, or a local image built again: the files stay
     # the same, the container must still follow the tag.

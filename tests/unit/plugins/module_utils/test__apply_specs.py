@@ -69,13 +69,23 @@ def test_one_secret_under_two_names_and_embedded_in_a_url(catalog):
                      "vllm-rag/VLLM_API_KEY", "vllm-rag/WEBUI_ADMIN_PASSWORD", "vllm-rag/WEBUI_SECRET_KEY"]
     secrets = dict((path, "s3cr/t@%s" % path.split("/")[1]) for path in paths)
     (spec,) = unit_project_specs(catalog, units, secrets, "/p")
-    (secrets_file,) = spec["files"]
-    assert secrets_file["mode"] == "0600"
+    password_file, key_file, secrets_file = spec["files"]
+    assert secrets_file["mode"] == password_file["mode"] == key_file["mode"] == "0600"
+    assert secrets_file["secret"] is password_file["secret"] is key_file["secret"] is True
+    assert (key_file["path"], key_file["content"]) == ("secrets/WEBUI_SECRET_KEY", "s3cr/t@WEBUI_SECRET_KEY")
     env = parse_env_file(secrets_file["content"])
     assert env["VLLM_API_KEY"] == env["OPENAI_API_KEY"] == "s3cr/t@VLLM_API_KEY"
     assert env["QDRANT__SERVICE__API_KEY"] == env["QDRANT_API_KEY"] == "s3cr/t@QDRANT_API_KEY"
-    # The password, percent-encoded inside the URL, is the one postgres-rag is initialised with.
-    assert env["POSTGRES_PASSWORD"] == "s3cr/t@POSTGRES_PASSWORD"
+    # The password, percent-encoded inside the URL, is the one postgres-rag is initialised with,
+    # which reads it from a file (secret_env file: true) and from no environment.
+    assert (password_file["path"], password_file["content"]) == ("secrets/POSTGRES_PASSWORD", "s3cr/t@POSTGRES_PASSWORD")
+    assert "POSTGRES_PASSWORD" not in env
+    postgres = spec["definition"]["services"]["postgres-rag"]
+    assert postgres["secrets"] == ["POSTGRES_PASSWORD"] and "env_file" not in postgres
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/POSTGRES_PASSWORD"
+    assert spec["definition"]["secrets"] == {"POSTGRES_PASSWORD": {"file": "./secrets/POSTGRES_PASSWORD"},
+                                             "WEBUI_SECRET_KEY": {"file": "./secrets/WEBUI_SECRET_KEY"}}
+    assert spec["definition"]["services"]["open-webui-rag"]["secrets"] == ["WEBUI_SECRET_KEY"]
     assert env["DATABASE_URL"] == "postgresql://rag:s3cr%2Ft%40POSTGRES_PASSWORD@postgres-rag:5432/openwebui"
     # No secret value and no secret-bearing variable in the compose file itself.
     assert "s3cr" not in str(spec["definition"])

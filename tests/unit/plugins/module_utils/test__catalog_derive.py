@@ -396,8 +396,9 @@ def test_env_file_only_where_secrets_or_a_database_are_read(catalog):
     assert env_files("auth", "production") == {"auth-service": True}  # secret_env and database
     assert env_files("l2p", "production") == {"l2p-app": False, "l2p-api": True}  # database: false on l2p-app
     assert env_files("dashboard", "production") == {"vllm-dashboard": False}  # neither
+    # postgres-rag reads its one secret from a file (secret_env file: true).
     assert env_files("vllm-rag", "production") == {"open-webui-rag": True, "vllm-rag": True, "qdrant-rag": True,
-                                                   "postgres-rag": True, "rag-ingest-engine": True}
+                                                   "postgres-rag": False, "rag-ingest-engine": True}
     assert env_files("shared-postgres", "production") == {"shared-postgres": False}
     # Without an env file path, none at all.
     project = catalog.compose_project("auth", "production")
