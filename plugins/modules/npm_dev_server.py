@@ -166,8 +166,10 @@ options:
   env:
     description:
       - Extra environment variables for the server (and for C(npm ci)/C(npm install)).
-      - The server also inherits the environment of the module. E(PORT) is set from O(port); an
-        O(env) entry E(PORT) that differs from O(port) is an error.
+      - Of the module's own environment the server keeps only the account (E(PATH), E(HOME), E(USER),
+        E(LOGNAME), E(SHELL)), the locale and time zone (E(LANG), E(LC_*), E(TZ)), E(TMPDIR), the proxy
+        variables and E(NODE_EXTRA_CA_CERTS), E(SSL_CERT_FILE), E(SSL_CERT_DIR); C(npm ci)/C(npm install) get
+        the whole of it. E(PORT) is set from O(port); an O(env) entry E(PORT) that differs from O(port) is an error.
       - Put secrets in O(secret_env) instead; values here appear in logs like any option.
       - Boolean values become V(true) or V(false) and null an empty string, as in the catalog and its env files.
     type: dict
@@ -525,7 +527,8 @@ class DevServer(object):
         try:
             os.write(log_fd, ('=== npm_dev_server %s: %s in %s, port %s, at %s ===\n' % (
                 self.name, ' '.join(cmd), self.source, self.port, npm.now())).encode('utf-8'))
-            child = spawn_detached(cmd, self.source, dict(os.environ, **self.child_environ_update()), log_fd)
+            environ = npm.server_environ(os.environ, self.user_env, self.npm if self.module.params['npm_executable'] else None)
+            child = spawn_detached(cmd, self.source, environ, log_fd)
         except OSError as exc:
             self.fail('Cannot start %s: %s' % (' '.join(cmd), to_native(exc)))
         finally:

@@ -198,6 +198,24 @@ def change_reasons(state, status, stale, pid, record, fingerprint, desired):
     return reasons
 
 
+# What a server keeps of the module's environment: the account, the locale and the time zone, and
+# how this host reaches the network (proxies, extra CAs). Not the rest: under a local connection
+# without become the module runs in the controller's own environment (its agents, tokens, vault
+# and cloud variables), which a dev tree's scripts must not read.
+SERVER_ENVIRON_KEEP = ('PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR',
+                       'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY',
+                       'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR')
+
+
+def server_environ(base, env, npm_executable=None):
+    """The whole environment of a server's process: the kept part of base (the module's own,
+    locale variables LC_* included), then environ_update."""
+    result = dict((k, v) for k, v in base.items() if k in SERVER_ENVIRON_KEEP or k.startswith('LC_'))
+    result.setdefault('PATH', os.defpath)
+    result.update(environ_update(env, npm_executable))
+    return result
+
+
 def environ_update(env, npm_executable=None):
     """What the server's and install's processes get on top of this process's environment: the
     server's variables, HOST (127.0.0.1 unless they set it), and the directory of an explicit npm

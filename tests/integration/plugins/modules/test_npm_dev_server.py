@@ -254,6 +254,21 @@ def test_the_server_gets_host_loopback_and_listens_there_only(h):
     assert devports.port_holders(h.port) and devports.public_listeners(h.port, first['pid']) == []
 
 
+def test_the_server_gets_a_minimal_environment_not_the_modules(h, monkeypatch):
+    # Under a local connection without become the module runs in the controller's environment.
+    monkeypatch.setenv('KP_CONTROLLER_TOKEN', 'controller-only')
+    monkeypatch.setenv('SSH_AUTH_SOCK', '/tmp/agent.sock')
+    monkeypatch.setenv('LC_TIME', 'C.UTF-8')
+    h.ok()
+    with open('/proc/%d/environ' % h.server_pid(), 'rb') as handle:
+        environ = dict(item.split(b'=', 1) for item in handle.read().split(b'\0') if b'=' in item)
+    assert b'KP_CONTROLLER_TOKEN' not in environ and b'SSH_AUTH_SOCK' not in environ
+    assert not [k for k in environ if k.startswith(b'ANSIBLE_')], sorted(environ)
+    # What it runs with: the catalog's variables and secrets, the account and the locale.
+    assert (environ[b'SERVICE_NAME'], environ[b'API_TOKEN'], environ[b'LC_TIME']) == (b'svc-alpha', SECRET.encode(), b'C.UTF-8')
+    assert environ[b'PATH'] and environ[b'PORT'] == str(h.port).encode()
+
+
 def test_a_server_listening_beyond_loopback_is_stopped_and_named(h):
     result = h.run(env={'SERVICE_NAME': 'svc-alpha', 'HOST': '0.0.0.0'})
     assert result['rc'] != 0 and result.get('failed'), result
