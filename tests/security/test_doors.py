@@ -17,6 +17,7 @@ import os
 import sys
 
 import pytest
+import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "molecule", "_shared"))
@@ -91,34 +92,36 @@ def test_an_app_container_does_not_reach_a_socket_proxy(proxy):
     assert one(ATTACKER, tcp(proxy, 2375))["outcome"] == "unresolvable"
 
 
-def compose_secret_files():
-    """{project: {path: value}} of every file a deployed project mounts as a compose secret."""
-    found = {}
-    root = FACTS["project_root"]
-    for project in sorted(os.listdir(root)):
-        compose = os.path.join(root, project, "compose.yml")
-        if not os.path.isfile(compose):
-            continue
-        with open(compose, encoding="utf-8") as handle:
-            definition = json.load(handle)
-        for entry in (definition.get("secrets") or {}).values():
-            if entry.get("file"):
-                path = os.path.normpath(os.path.join(root, project, entry["file"]))
+def mounted_secrets():
+    """[(container, path, value)] of every file a running container mounts as a compose secret,
+    found from its compose labels (working directory, configuration files, service)."""
+    found = []
+    for cid in helpers.docker("ps", "-q").stdout.split():
+        container = helpers.inspect(cid)
+        labels = container["Config"]["Labels"] or {}
+        workdir = labels.get("com.docker.compose.project.working_dir")
+        for config in filter(None, (labels.get("com.docker.compose.project.config_files") or "").split(",")):
+            with open(config, encoding="utf-8") as handle:
+                definition = yaml.safe_load(handle)
+            service = definition["services"].get(labels.get("com.docker.compose.service")) or {}
+            for entry in service.get("secrets") or []:
+                source = entry if isinstance(entry, str) else entry["source"]
+                path = os.path.normpath(os.path.join(workdir, definition["secrets"][source]["file"]))
                 with open(path, encoding="utf-8") as handle:
-                    found.setdefault(project, {})[path] = handle.read().strip()
+                    found.append((container, path, handle.read().strip()))
     return found
 
 
-def test_a_secret_a_container_reads_from_a_file_is_in_no_containers_environment():
+def test_a_secret_a_container_reads_from_a_file_is_not_in_its_environment():
     # What the proxies' /containers/<id>/json (and docker inspect) show of a container is its
-    # environment, not its mounted secrets.
-    files = compose_secret_files()
-    assert {"shared-postgres-production", "vllm-rag-production", "dashboard-production"} <= set(files), sorted(files)
-    environments = [json.dumps(helpers.inspect(cid)["Config"]) for cid in helpers.docker("ps", "-q").stdout.split()]
-    for project, secrets in files.items():
-        for path, value in secrets.items():
-            assert os.stat(path).st_mode & 0o077 == 0, path
-            assert value and not any(value in env for env in environments), path
+    # configuration, not the files it mounts. (A client's DATABASE_URL still embeds the password of
+    # the database it logs in to: those images read only their environment; README.)
+    found = mounted_secrets()
+    names = set(c["Name"].lstrip("/") for c, dummy, dummy in found)
+    assert {"shared-postgres", "postgres-dev", "postgres-rag", "open-webui-rag", "vllm-dashboard"} <= names, sorted(names)
+    for container, path, value in found:
+        assert os.stat(path).st_mode & 0o077 == 0, path
+        assert value and value not in json.dumps(container["Config"]), (container["Name"], path)
 
 
 # ------------------------------------------------------------------ networks

@@ -37,6 +37,8 @@ SECRET_FILES_DIR = "secrets"
 def secret_file_path(name):
     """The project-relative path of the file that holds secret variable name."""
     return "%s/%s" % (SECRET_FILES_DIR, name)
+
+
 # How a unit's routed production containers are updated: started beside the old ones and
 # switched to once healthy, or recreated in place.
 UPDATE_MODES = ("switch", "recreate")
