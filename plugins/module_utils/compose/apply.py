@@ -340,8 +340,11 @@ class ProjectApply(object):
         references = sorted(set(services[c["service"]]["image"] for c in running
                                 if (services.get(c["service"]) or {}).get("image")))
         current = dict((r, self.engine.image_id(r)) for r in references)
-        return moved_images(self.spec["definition"], running, self.engine.container_images([c["name"] for c in running]),
-                            current)
+        images = dict((c["name"], c["image_id"]) for c in running if c.get("image_id"))
+        unknown = [c["name"] for c in running if c["name"] not in images]
+        if unknown:
+            images.update(self.engine.container_images(unknown))
+        return moved_images(self.spec["definition"], running, images, current)
 
     @staticmethod
     def _services_of(containers):

@@ -228,7 +228,7 @@ def parse_api_containers(rows):
     """Containers of one project from the Engine API's container list, as parse_ps gives them.
 
     The list answers what `docker compose ps --all` answers (the API's Status text carries the
-    health, as compose shows it) in one request instead of a compose process.
+    health, as compose shows it) in one request instead of a compose process, and the image id.
     """
     containers = []
     for row in rows:
@@ -241,6 +241,8 @@ def parse_api_containers(rows):
             "service": labels.get("com.docker.compose.service", ""),
             "state": row.get("State", ""),
             "health": "starting" if health == "health: starting" else health,
+            # The list names each container's image id too: a moved tag needs no inspect of its own.
+            "image_id": row.get("ImageID") or "",
         })
     return sorted(containers, key=lambda c: c["name"])
 

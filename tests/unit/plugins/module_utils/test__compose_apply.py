@@ -240,6 +240,25 @@ def test_a_tag_that_names_another_image_now_brings_the_project_up(tmp_path):
     assert not again["up"] and not again["changed"] and "reason" not in again
 
 
+class ListedImageEngine(ImageEngine):
+    """The Engine API's list names each container's image id: nothing is inspected one by one."""
+
+    def containers(self, name):
+        return [dict(c, image_id=self.running_image) for c in super(ListedImageEngine, self).containers(name)]
+
+    def container_images(self, names):
+        raise AssertionError("inspected %s although the list named their images" % names)
+
+
+def test_a_moved_tag_is_found_from_the_container_list_alone(tmp_path):
+    deployed(tmp_path, hba=HBA_NEW)
+    engine = ListedImageEngine(tmp_path)
+    assert not apply(engine, spec(tmp_path))["up"]
+    engine.tags["postgres:15"] = "sha256:bbbb"
+    result = apply(engine, spec(tmp_path))
+    assert result["up"] and result["reason"] == "shared-postgres runs sha256:aaaa, but postgres:15 now names sha256:bbbb"
+
+
 def test_an_unmoved_tag_changes_nothing_and_a_swarm_is_not_asked(tmp_path):
     engine = image_deployed(tmp_path)
     result = apply(engine, spec(tmp_path))

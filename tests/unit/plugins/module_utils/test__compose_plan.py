@@ -151,7 +151,7 @@ def test_the_api_list_reads_as_compose_ps_does():
         {"Id": "bbb" * 20, "Names": ["/worker"], "State": "exited", "Status": "Exited (0) 2 minutes ago",
          "Labels": {"com.docker.compose.service": "worker"}},
         {"Id": "aaa" * 20, "Names": ["/web"], "State": "running", "Status": "Up 5 minutes (healthy)",
-         "Labels": {"com.docker.compose.service": "web"}},
+         "Labels": {"com.docker.compose.service": "web"}, "ImageID": "sha256:" + "e" * 64},
         {"Id": "ccc" * 20, "Names": ["/db"], "State": "running", "Status": "Up 2 seconds (health: starting)",
          "Labels": {"com.docker.compose.service": "db"}},
         {"Id": "ddd" * 20, "Names": ["/cache"], "State": "running", "Status": "Up 1 hour (unhealthy)",
@@ -162,7 +162,10 @@ def test_the_api_list_reads_as_compose_ps_does():
         ("cache", "cache", "running", "unhealthy"), ("db", "db", "running", "starting"),
         ("web", "web", "running", "healthy"), ("worker", "worker", "exited", "")]
     assert containers[2]["id"] == "aaaaaaaaaaaa"
-    assert parse_api_containers(rows[1:2])[0] == dict(parse_ps(PS_LINES)[0], id="aaaaaaaaaaaa")
+    # The same as compose ps, plus the image id (which a moved tag is compared with).
+    assert parse_api_containers(rows[1:2])[0] == dict(parse_ps(PS_LINES)[0], id="aaaaaaaaaaaa",
+                                                      image_id="sha256:" + "e" * 64)
+    assert containers[0]["image_id"] == ""
 
 
 def test_parse_ps_reads_lines_and_arrays():
