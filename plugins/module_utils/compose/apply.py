@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SECRET_FILES_DIR
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.engine import EngineError
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.files import (
     owner_changes,
@@ -89,6 +90,23 @@ class ProjectApply(object):
             if entry["secret"]:
                 self.secret_paths.add(path)
                 self.secrets |= secret_values(entry["content"])
+        if spec["state"] != "absent" and not self.stop_only and not spec.get("rollback"):
+            self._prune_secret_files()
+
+    def _prune_secret_files(self):
+        """A secret file the project no longer names (a variable that left the catalog or stopped
+        being a file) leaves the disk in the same run: secrets/ holds what the entry lists only."""
+        directory = os.path.join(self.dir, SECRET_FILES_DIR)
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            return
+        for name in names:
+            path = "%s/%s" % (SECRET_FILES_DIR, name)
+            if path not in self.wanted and os.path.isfile(os.path.join(directory, name)):
+                self.wanted[path] = None
+                old = read_file(os.path.join(directory, name))
+                self._secret_file(path, old[0] if old else "")
 
     def run(self):
         result = {"name": self.name, "state": self.spec["state"], "project_dir": self.dir, "changed": False,

@@ -6,6 +6,8 @@ nothing, with an engine that records what it was asked instead of running docker
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.apply import ProjectApply
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.engine import ComposeEngine
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.plan import render_definition, signal_problem
@@ -266,3 +268,22 @@ def test_an_unmoved_tag_changes_nothing_and_a_swarm_is_not_asked(tmp_path):
     engine.tags["postgres:15"] = "sha256:bbbb"
     engine.local_images = False
     assert not apply(engine, spec(tmp_path))["up"]
+
+
+def test_a_secret_file_the_project_no_longer_names_leaves_the_disk(tmp_path):
+    # A variable that left the catalog, or stopped being a file: its old value must not stay.
+    engine = deployed(tmp_path, hba=HBA_NEW)
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "OLD_TOKEN").write_text("old-token-value")
+    (tmp_path / "secrets" / "OLD_TOKEN").chmod(0o600)
+    kept = {"path": "secrets/KEPT", "content": "kept-value", "mode": "0600", "secret": True, "state": "present"}
+    entry = spec(tmp_path)
+    entry["files"] = entry["files"] + [kept]
+    checked = ProjectApply(engine, entry, check_mode=True, want_diff=True).run()
+    assert checked["files_changed"] == ["secrets/KEPT", "secrets/OLD_TOKEN"]
+    assert (tmp_path / "secrets" / "OLD_TOKEN").exists()
+    assert "old-token-value" not in json.dumps(checked)
+    result = apply(engine, entry)
+    assert not result["failed"], result.get("msg")
+    assert sorted(p.name for p in (tmp_path / "secrets").iterdir()) == ["KEPT"]
+    assert not apply(engine, entry)["changed"]
