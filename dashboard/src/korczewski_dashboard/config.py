@@ -73,6 +73,9 @@ class Settings:
     session_epoch: str = "0"
     # Logged-out sessions, kept so a restart does not bring them back; None: in memory only.
     revoked_sessions: str = None
+    # Every probe result (history.py); None: in memory only. Failures in a row that open an incident.
+    history_db: str = None
+    down_after: int = 3
 
     def load_catalog(self):
         """(services, domain, network) from the catalog the role renders from platform_services: the
@@ -114,6 +117,9 @@ def from_environment():
     if revoked is None and audit_log:
         # The audit log's directory is the one place the app may write (the container's volume).
         revoked = os.path.join(os.path.dirname(os.path.abspath(audit_log)), "revoked-sessions.json")
+    history_db = _env("DASHBOARD_HISTORY_DB")
+    if history_db is None and audit_log:
+        history_db = os.path.join(os.path.dirname(os.path.abspath(audit_log)), "history.sqlite3")
     return Settings(
         catalog_file=catalog,
         catalog_json=catalog_json,
@@ -126,6 +132,8 @@ def from_environment():
         session_max_age=int(_env("DASHBOARD_SESSION_MAX_AGE", 12 * 3600)),
         audit_log=audit_log,
         revoked_sessions=revoked,
+        history_db=history_db,
+        down_after=int(_env("DASHBOARD_DOWN_AFTER", 3)),
         session_epoch=_env("DASHBOARD_SESSION_EPOCH", "0"),
         trusted_proxies=trusted_proxies,
         discovery_interval=float(_env("DASHBOARD_DISCOVERY_INTERVAL", 10)),

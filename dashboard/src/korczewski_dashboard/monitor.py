@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 
-from . import health, metrics, state
+from . import health, history, metrics, state
 from .docker import AsyncDocker
 from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import discover
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
@@ -22,6 +23,8 @@ from ansible_collections.korczewski.platform.plugins.module_utils.rule.single_en
 LOG = logging.getLogger("korczewski_dashboard")
 # Docker events arrive in bursts (a compose up is dozens): one discovery after the burst.
 DEBOUNCE = 0.25
+# How often the page's uptime table and sparklines are computed again (an incident at once).
+HISTORY_EVERY = 60.0
 
 
 class Monitor:
@@ -34,6 +37,16 @@ class Monitor:
         self.endpoints, self.endpoints_by_unit = health.endpoints(catalog, settings.https_port, settings.https_address,
                                                                   settings.probe_loopback)
         self.ssl_context = health.ssl_context(settings.ca_file, settings.validate_certs)
+        self.history_error = None
+        try:
+            self.store = history.HistoryStore(settings.history_db, down_after=settings.down_after)
+        except (OSError, sqlite3.Error) as exc:
+            # A history it cannot keep is no reason to show nothing: this run's, in memory, and why.
+            self.history_error = "%s: %s (kept in memory until a restart)" % (settings.history_db, exc)
+            LOG.warning("history: %s", self.history_error)
+            self.store = history.HistoryStore(None, down_after=settings.down_after)
+        self.history_doc = None
+        self._history_at = 0.0
         self.docker = AsyncDocker(settings.docker_host)
         self._sync_docker = DockerAPI(settings.docker_host, timeout=15)
         self._discovery_lock = asyncio.Lock()
@@ -56,6 +69,8 @@ class Monitor:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self):
+        # What the store kept from before a restart is on the first page already.
+        await self.refresh_history()
         await self.refresh()
         self._tasks = [asyncio.create_task(self._discovery_loop()), asyncio.create_task(self._health_loop())]
         if self.settings.events:
@@ -67,6 +82,7 @@ class Monitor:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.docker.close()
         self._sync_docker.close()
+        self.store.close()
 
     # ------------------------------------------------------------ discovery
 
@@ -110,10 +126,25 @@ class Monitor:
                 for result in results:
                     self.history.add(result, at)
                 self.health_at = at
+                try:
+                    opened, closed = await asyncio.to_thread(self.store.record, results, at)
+                except sqlite3.Error as exc:  # a full disk: the page says so, the probes go on
+                    self.history_error = "%s: %s" % (self.settings.history_db, exc)
+                    opened, closed = [], []
+                if opened or closed or at - self._history_at >= HISTORY_EVERY:
+                    await self.refresh_history(at)
                 await self.publish()
             except Exception:  # a broken round must not end the loop
                 LOG.exception("health round failed")
             await asyncio.sleep(max(0.5, self.settings.health_interval - (time.monotonic() - started)))
+
+    async def refresh_history(self, at=None):
+        """The uptime, sparklines and incidents the page and /api/history show."""
+        at = time.time() if at is None else at
+        endpoints = [{"name": ep.name, "service": ep.service, "environment": ep.environment} for ep in self.endpoints]
+        self.history_doc = await asyncio.to_thread(self.store.document, endpoints, at)
+        self._history_at = at
+        return self.history_doc
 
     # ------------------------------------------------------------ events
 
@@ -143,8 +174,10 @@ class Monitor:
         violations = evaluate(self.catalog, discovery) if self.discovery else []
         status = state.build_status(self.catalog, discovery, violations, self.history, self.endpoints_by_unit)
         status["audit"] = self.audit.latest()
+        status["history"] = self.history_doc
         status["monitor"] = {"discovered_at": self.discovered_at, "discovery_error": self.discovery_error,
                              "health_at": self.health_at, "events_connected": self.events_connected,
+                             "history_error": self.history_error,
                              "domain": self.catalog.domain}
         return status
 
@@ -185,6 +218,8 @@ def _fingerprint(status):
     for key in ("generated_at", "monitor", "discovery_elapsed"):
         trimmed.pop(key, None)
     trimmed["events_connected"] = status["monitor"]["events_connected"]
+    if status.get("history"):
+        trimmed["history"] = dict(status["history"], generated_at=None)
     trimmed["discovery_error"] = status["monitor"]["discovery_error"]
     services = []
     for row in status["services"]:

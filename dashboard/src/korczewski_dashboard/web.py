@@ -63,11 +63,25 @@ def _clock(stamp):
     return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _sparkline(values, width=96, height=18):
+    """SVG polyline points of a latency series (None: no result in that slot, left out)."""
+    known = [v for v in values or [] if v is not None]
+    if not known:
+        return ""
+    top = max(known) or 1.0
+    step = width / max(1, len(values) - 1)
+    return " ".join("%.1f,%.1f" % (i * step, height - (v / top) * height) for i, v in enumerate(values) if v is not None)
+
+
+def _percent(value):
+    return "-" if value is None else ("%.2f%%" % value if value < 100 else "100%")
+
+
 def create_app(settings):
     services, domain, network = settings.load_catalog()
     catalog = Catalog.load(services, domain, network)
     templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
-    templates.env.filters.update(ago=_ago, duration=_duration, clock=_clock)
+    templates.env.filters.update(ago=_ago, duration=_duration, clock=_clock, sparkline=_sparkline, percent=_percent)
     audit = AuditLog(settings.audit_log)
     monitor = Monitor(settings, catalog, audit)
     monitor.renderer = lambda status: templates.get_template("board.html").render(status=status)
@@ -179,6 +193,9 @@ def create_app(settings):
     async def api_status(request):
         return Response(monitor.status_json, media_type="application/json")
 
+    async def api_history(request):
+        return JSONResponse(await monitor.refresh_history(), headers={"Cache-Control": "no-store"})
+
     async def metrics(request):
         return PlainTextResponse(monitor.metrics_text + process_metrics(), media_type="text/plain; version=0.0.4")
 
@@ -251,6 +268,7 @@ def create_app(settings):
         Route("/login", login, methods=["POST"]),
         Route("/logout", secured(logout), methods=["POST"]),
         Route("/api/status", secured(api_status)),
+        Route("/api/history", secured(api_history)),
         Route("/metrics", secured(metrics)),
         Route("/events", secured(events)),
         Route("/actions/unit", secured(unit_action), methods=["POST"]),

@@ -9,6 +9,7 @@ sessions ended by logout and by a new password, /health without details for anon
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from urllib.parse import urlencode, urlsplit
@@ -44,7 +45,7 @@ def csrf_of(client):
 def test_everything_but_healthz_needs_a_login(client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/").headers["location"].endswith("/login")
-    for path in ("/api/status", "/metrics", "/events"):
+    for path in ("/api/status", "/api/history", "/metrics", "/events"):
         assert client.get(path).status_code == 401, path
     assert client.post("/actions/unit", data={"service": "l2p", "environment": "development", "action": "stop"}).status_code == 401
 
@@ -255,6 +256,42 @@ def test_a_new_password_ends_every_session(dashboard, app_runner):
                 assert replay.get("/api/status").status_code == 401
     finally:
         (work / "hash").write_text(hash_password(dashboard["password"]))
+
+
+def test_the_history_answers_basic_auth_and_is_kept_across_a_restart(dashboard, app_runner):
+    """Every probe result goes to SQLite on the app's volume: a restarted dashboard still counts
+    the rounds before it, and its page shows the uptime table."""
+    local_only(dashboard)
+    work, port = dashboard["work"], 47443
+    own = {"DASHBOARD_AUDIT_LOG": str(work / "audit-47443.jsonl"), "DASHBOARD_HISTORY_DB": str(work / "history-47443.sqlite3"),
+           "DASHBOARD_HEALTH_INTERVAL": "1"}
+    credentials = (dashboard["user"], dashboard["password"])
+
+    def probes():
+        with httpx.Client(base_url="http://127.0.0.1:%d" % port, timeout=10, auth=credentials) as client:
+            answer = client.get("/api/history")
+            assert answer.status_code == 200, answer.text
+            document = answer.json()
+        assert document["windows"] == ["24h", "7d", "30d"]
+        return dict((e["name"], e["probes"]["24h"] or 0) for e in document["endpoints"]), document
+
+    with app_runner(work, port, **own):
+        deadline = time.monotonic() + 30
+        while True:
+            before, document = probes()
+            if min(before.values()) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert before and min(before.values()) >= 2, before
+        assert all(set(e["uptime"]) == {"24h", "7d", "30d"} for e in document["endpoints"])
+    assert oct(os.stat(own["DASHBOARD_HISTORY_DB"]).st_mode & 0o777) == "0o600"
+    with app_runner(work, port, **own):
+        after, dummy = probes()
+        assert all(after[name] >= count for name, count in before.items()), (before, after)
+        with httpx.Client(base_url="http://127.0.0.1:%d" % port, timeout=10, follow_redirects=False) as client:
+            login(client, dashboard)
+            page = client.get("/").text
+        assert 'id="history"' in page and 'class="uptime"' in page
 
 
 def test_health_shows_details_only_to_a_session(client, dashboard):

@@ -128,6 +128,32 @@ def test_control_a_stray_from_the_page(dashboard, page, stray):
     assert os.path.getsize(shot) > 10000
 
 
+def test_the_page_shows_uptime_sparklines_and_incidents_from_the_history(dashboard, page):
+    page.goto(dashboard["url"] + "/login")
+    page.fill("#username", dashboard["user"])
+    page.fill("#password", dashboard["password"])
+    page.click("#login")
+    page.wait_for_selector("#history table.uptime")
+    document = fetch(page, dashboard["url"] + "/api/history", "json")
+    assert document["endpoints"], document
+    for endpoint in document["endpoints"]:
+        row = page.locator('#history tr.endpoint[data-endpoint="%s"]' % endpoint["name"])
+        assert row.count() == 1, endpoint["name"]
+    # A round probes every endpoint: once one is in the history, the page shows its uptime.
+    deadline = time.monotonic() + 60
+    while not page.locator("#history svg.latency").count():
+        assert time.monotonic() < deadline, "no sparkline after a minute of rounds"
+        time.sleep(1)
+        page.reload()
+    cells = page.locator('#history td.uptime[data-window="24h"]').all_inner_texts()
+    assert any(text.endswith("%") for text in cells), cells
+    assert page.locator("#history table.incidents").count() == 1
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    shot = os.path.join(ARTIFACTS, "history.png")
+    page.locator("#history").screenshot(path=shot)
+    assert os.path.getsize(shot) > 5000
+
+
 def test_login_is_rate_limited_with_a_clear_message(dashboard, page):
     if not dashboard.get("local"):
         pytest.skip("locks the client address out: only against the test's own dashboard")
