@@ -194,7 +194,10 @@ def create_app(settings):
         return Response(monitor.status_json, media_type="application/json")
 
     async def api_history(request):
-        return JSONResponse(await monitor.refresh_history(), headers={"Cache-Control": "no-store"})
+        document = await monitor.refresh_history()
+        # The page shows what this answer says from now on, not the minute-old table.
+        await monitor.publish()
+        return JSONResponse(document, headers={"Cache-Control": "no-store"})
 
     async def metrics(request):
         return PlainTextResponse(monitor.metrics_text + process_metrics(), media_type="text/plain; version=0.0.4")

@@ -139,14 +139,22 @@ def test_the_page_shows_uptime_sparklines_and_incidents_from_the_history(dashboa
     for endpoint in document["endpoints"]:
         row = page.locator('#history tr.endpoint[data-endpoint="%s"]' % endpoint["name"])
         assert row.count() == 1, endpoint["name"]
-    # A round probes every endpoint: once one is in the history, the page shows its uptime.
+    # A round probes every endpoint: once one is in the history, the page shows its uptime (and,
+    # where a probe measured a latency, its sparkline).
     deadline = time.monotonic() + 60
-    while not page.locator("#history svg.latency").count():
-        assert time.monotonic() < deadline, "no sparkline after a minute of rounds"
-        time.sleep(1)
-        page.reload()
-    cells = page.locator('#history td.uptime[data-window="24h"]').all_inner_texts()
-    assert any(text.endswith("%") for text in cells), cells
+    while not any(e["probes"]["24h"] for e in document["endpoints"]):
+        assert time.monotonic() < deadline, "no probe in the history after a minute of rounds"
+        time.sleep(2)
+        document = fetch(page, dashboard["url"] + "/api/history", "json")
+    page.reload()
+    page.wait_for_selector("#history table.uptime")
+    probed = [e["name"] for e in document["endpoints"] if e["probes"]["24h"]]
+    for name in probed:
+        cell = page.locator('#history tr.endpoint[data-endpoint="%s"] td.uptime[data-window="24h"]' % name)
+        assert cell.inner_text().endswith("%"), name
+    timed = [e["name"] for e in document["endpoints"] if any(v is not None for v in e["latency_ms"])]
+    for name in timed:
+        assert page.locator('#history tr.endpoint[data-endpoint="%s"] svg.latency' % name).count() == 1, name
     assert page.locator("#history table.incidents").count() == 1
     os.makedirs(ARTIFACTS, exist_ok=True)
     shot = os.path.join(ARTIFACTS, "history.png")
