@@ -58,6 +58,20 @@ class Actions:
         async with self.lock:
             return await self._audited(user, client, action, key, self._unit_action(action, service, environment))
 
+    async def notify_test(self, user, client):
+        """The page's test message to every notification URL; each failure is named by its scheme."""
+        notifier = self.monitor.notifier
+        if not notifier.enabled:
+            outcome = Outcome(REFUSED, "no notification URL is set (the dashboard role's dashboard_notify_urls)")
+        else:
+            report = await asyncio.to_thread(notifier.test, user)
+            failed = ["%s: %s" % (target, error) for target, error in report if error]
+            outcome = (Outcome(FAILED, "test notification failed for %s" % "; ".join(failed)) if failed
+                       else Outcome(OK, "test notification sent to %d target%s" % (len(report), "s" if len(report) != 1 else "")))
+        self.monitor.audit.record(user, "notify-test", "notifications", outcome.result, outcome.message, client)
+        await self.monitor.publish()
+        return outcome
+
     async def stop_stray(self, user, client, target):
         async with self.lock:
             return await self._audited(user, client, "stop-stray", target, self._stop_stray(target))

@@ -76,6 +76,9 @@ class Settings:
     # Every probe result (history.py); None: in memory only. Failures in a row that open an incident.
     history_db: str = None
     down_after: int = 3
+    # Apprise URLs (they hold tokens: from a file, never logged) and the quiet time before a reminder.
+    notify_urls: tuple = field(default_factory=tuple)
+    notify_reminder: float = 3600.0
 
     def load_catalog(self):
         """(services, domain, network) from the catalog the role renders from platform_services: the
@@ -134,6 +137,9 @@ def from_environment():
         revoked_sessions=revoked,
         history_db=history_db,
         down_after=int(_env("DASHBOARD_DOWN_AFTER", 3)),
+        notify_urls=tuple(line.strip() for line in (_secret("DASHBOARD_NOTIFY_URLS") or "").splitlines()
+                          if line.strip() and not line.lstrip().startswith("#")),
+        notify_reminder=float(_env("DASHBOARD_NOTIFY_REMINDER", 3600)),
         session_epoch=_env("DASHBOARD_SESSION_EPOCH", "0"),
         trusted_proxies=trusted_proxies,
         discovery_interval=float(_env("DASHBOARD_DISCOVERY_INTERVAL", 10)),

@@ -14,7 +14,7 @@ import logging
 import sqlite3
 import time
 
-from . import health, history, metrics, state
+from . import health, history, metrics, notify, state
 from .docker import AsyncDocker
 from ansible_collections.korczewski.platform.plugins.module_utils.discovery.discovery import discover
 from ansible_collections.korczewski.platform.plugins.module_utils.docker.api import DockerAPI, DockerError
@@ -47,6 +47,11 @@ class Monitor:
             self.store = history.HistoryStore(None, down_after=settings.down_after)
         self.history_doc = None
         self._history_at = 0.0
+        self.notifier = notify.Notifier(settings.notify_urls, settings.notify_reminder)
+        self._endpoint_info = dict((ep.name, {"service": ep.service, "environment": ep.environment, "target": ep.target})
+                                   for ep in self.endpoints)
+        self._notifying = set()
+        self._baseline = False
         self.docker = AsyncDocker(settings.docker_host)
         self._sync_docker = DockerAPI(settings.docker_host, timeout=15)
         self._discovery_lock = asyncio.Lock()
@@ -69,15 +74,19 @@ class Monitor:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self):
-        # What the store kept from before a restart is on the first page already.
+        # What the store kept from before a restart is on the first page already, and an incident
+        # still open then is reminded of, not announced again.
         await self.refresh_history()
+        for incident in self.history_doc["incidents"]:
+            if incident["ended"] is None and incident["endpoint"] in self._endpoint_info:
+                self.notifier.resume(incident, self._endpoint_info[incident["endpoint"]])
         await self.refresh()
         self._tasks = [asyncio.create_task(self._discovery_loop()), asyncio.create_task(self._health_loop())]
         if self.settings.events:
             self._tasks.append(asyncio.create_task(self._events_loop()))
 
     async def stop(self):
-        for task in self._tasks:
+        for task in list(self._tasks) + list(self._notifying):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.docker.close()
@@ -134,9 +143,31 @@ class Monitor:
                 if opened or closed or at - self._history_at >= HISTORY_EVERY:
                     await self.refresh_history(at)
                 await self.publish()
+                self._notify(opened, closed, at)
             except Exception:  # a broken round must not end the loop
                 LOG.exception("health round failed")
             await asyncio.sleep(max(0.5, self.settings.health_interval - (time.monotonic() - started)))
+
+    def _notify(self, opened, closed, at):
+        """This round's messages, sent in order by a task of their own: a slow or failing
+        notifier never holds up the next round."""
+        violations = (self.status or {}).get("violations") or []
+        if not self._baseline:
+            # The violations already there when the dashboard starts are its baseline, not news.
+            self.notifier.messages([], [], self._endpoint_info, violations, at)
+            self._baseline = True
+        messages = self.notifier.messages(opened, closed, self._endpoint_info, violations, at)
+        if not messages or not self.notifier.enabled:
+            return
+
+        async def send():
+            for title, body in messages:
+                await asyncio.to_thread(self.notifier.send, title, body)
+            await self.publish()
+
+        task = asyncio.create_task(send())
+        self._notifying.add(task)
+        task.add_done_callback(self._notifying.discard)
 
     async def refresh_history(self, at=None):
         """The uptime, sparklines and incidents the page and /api/history show."""
@@ -175,6 +206,7 @@ class Monitor:
         status = state.build_status(self.catalog, discovery, violations, self.history, self.endpoints_by_unit)
         status["audit"] = self.audit.latest()
         status["history"] = self.history_doc
+        status["notifications"] = self.notifier.status()
         status["monitor"] = {"discovered_at": self.discovered_at, "discovery_error": self.discovery_error,
                              "health_at": self.health_at, "events_connected": self.events_connected,
                              "history_error": self.history_error,

@@ -244,6 +244,9 @@ def create_app(settings):
             request.state.user, client_of(request), str(form.get("action")), str(form.get("service")),
             str(form.get("environment"))))
 
+    async def notify_test(request):
+        return await _action(request, lambda form: actions.notify_test(request.state.user, client_of(request)))
+
     async def stray_action(request):
         return await _action(request, lambda form: actions.stop_stray(
             request.state.user, client_of(request), str(form.get("target"))))
@@ -276,6 +279,7 @@ def create_app(settings):
         Route("/events", secured(events)),
         Route("/actions/unit", secured(unit_action), methods=["POST"]),
         Route("/actions/stray", secured(stray_action), methods=["POST"]),
+        Route("/actions/notify-test", secured(notify_test), methods=["POST"]),
         Route("/healthz", healthz),
         # The catalog's health path of the dashboard service.
         Route("/health", healthz),

@@ -162,6 +162,46 @@ def test_the_page_shows_uptime_sparklines_and_incidents_from_the_history(dashboa
     assert os.path.getsize(shot) > 5000
 
 
+def test_the_test_notification_button_sends_one_and_the_page_shows_it(dashboard, page, app_runner):
+    """Against a dashboard of the test's own that notifies a local json:// receiver."""
+    if not dashboard.get("local"):
+        pytest.skip("needs the test's own dashboard with a notification URL")
+    from test_notify import Received, json_receiver  # pylint: disable=import-outside-toplevel
+
+    received = Received()
+    receiver = json_receiver(received)
+    work, port = dashboard["work"], 47445
+    urls = work / "browser-notify-urls"
+    urls.write_text("json://127.0.0.1:%d/hook\n" % receiver.server_address[1])
+    own = {"DASHBOARD_NOTIFY_URLS_FILE": str(urls), "DASHBOARD_AUDIT_LOG": str(work / "audit-47445.jsonl"),
+           "DASHBOARD_HISTORY_DB": str(work / "history-47445.sqlite3")}
+    try:
+        with app_runner(work, port, **own):
+            url = "http://127.0.0.1:%d" % port
+            page.goto(url + "/login")
+            page.fill("#username", dashboard["user"])
+            page.fill("#password", dashboard["password"])
+            page.click("#login")
+            section = page.locator("#notifications")
+            section.wait_for()
+            assert "json://" in section.inner_text() and "127.0.0.1" not in section.inner_text()
+            section.locator("button.notify-test").click()
+            flash = page.locator('#flash [data-result="ok"]')
+            flash.wait_for()
+            assert "sent to 1 target" in flash.inner_text()
+            message = received.wait("korczewski.platform: test notification", count=1)
+            assert dashboard["user"] in message["body"]
+            section.locator("li.ok").wait_for()
+            page.locator("#audit tr.audit.ok", has_text="notify-test").first.wait_for()
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            shot = os.path.join(ARTIFACTS, "notifications.png")
+            section.screenshot(path=shot)
+            assert os.path.getsize(shot) > 2000
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+
+
 def test_login_is_rate_limited_with_a_clear_message(dashboard, page):
     if not dashboard.get("local"):
         pytest.skip("locks the client address out: only against the test's own dashboard")
