@@ -130,8 +130,8 @@ def test_down_and_recovered_reach_a_json_receiver_and_an_smtp_server(dashboard, 
     catalog.write_text(json.dumps({"domain": "platform.localhost", "network": "platform", "services": {
         "probe": {"layer": "applications", "description": "watched by the notification test", "environments": {
             # Never deployed: its own incident is no business of this test, which watches development.
-            "production": {"method": "compose", "containers": [{"name": "ztest-notify-probe", "image": "local/app-standin:1",
-                                                                 "route": False}]},
+            "production": {"method": "compose", "containers": [
+                {"name": "ztest-notify-probe", "image": "local/app-standin:1", "route": False}]},
             "development": {"method": "npm", "source": str(tmp_path), "port": endpoint.port, "health": "/health"}}}}}))
     own = {"DASHBOARD_CATALOG": str(catalog), "DASHBOARD_NOTIFY_URLS_FILE": str(urls),
            "DASHBOARD_HEALTH_INTERVAL": "1", "DASHBOARD_DOWN_AFTER": "2", "DASHBOARD_NOTIFY_REMINDER": "3600",
