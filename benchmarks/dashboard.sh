@@ -5,7 +5,7 @@
 #
 # The dashboard under load: /api/status for the local inventory's catalog plus 30 generated
 # services, at 50 requests/s from hey for DURATION seconds while the poller runs (discovery
-# every 2 s, health every 5 s, Docker events on), against the real engine. Prints p50/p95/p99,
+# every 2 s, health every 5 s, Docker events on, every probe result into the SQLite history), against the real engine. Prints p50/p95/p99,
 # errors and the app's resident memory (peak of samples taken during the load) as Markdown.
 # Targets: p95 < 50 ms, RSS < 80 MB.
 #   bash benchmarks/dashboard.sh [DURATION]        (make bench-dashboard)
@@ -57,7 +57,7 @@ python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > "$work/secret"
 
 DASHBOARD_CATALOG="$work/catalog.json" DASHBOARD_PASSWORD_HASH_FILE="$work/hash" \
 DASHBOARD_SESSION_SECRET_FILE="$work/secret" DASHBOARD_COOKIE_SECURE=0 DASHBOARD_DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}" \
-DASHBOARD_DISCOVERY_INTERVAL=2 DASHBOARD_HEALTH_INTERVAL=5 DASHBOARD_HTTPS_PORT="${HTTPS_PORT:-18443}" DASHBOARD_VALIDATE_CERTS=0 \
+DASHBOARD_HISTORY_DB="$work/history.sqlite3" DASHBOARD_DISCOVERY_INTERVAL=2 DASHBOARD_HEALTH_INTERVAL=5 DASHBOARD_HTTPS_PORT="${HTTPS_PORT:-18443}" DASHBOARD_VALIDATE_CERTS=0 \
 DASHBOARD_STATE_DIR="${PLATFORM_STATE_DIR:-/var/lib/korczewski-platform/state}/npm" PYTHONPATH=dashboard/src \
     "$DASHBOARD_VENV/bin/python" -m korczewski_dashboard --host 127.0.0.1 --port "$PORT" > "$work/app.log" 2>&1 &
 app_pid=$!
