@@ -90,13 +90,14 @@ def test_everything_but_health_needs_a_login_through_traefik():
 
 def test_the_browser_test_passes_against_the_deployed_dashboard():
     """Log in, see every service, a hand-started l2p development stray appear without a reload,
-    stop it from the page, be refused a second start, find both in the audit log; screenshot kept."""
+    stop it from the page, be refused a second start, find both in the audit log; the uptime table
+    and sparklines of the history; screenshots kept."""
     env = dict(os.environ, DASHBOARD_URL=URL, DASHBOARD_PASSWORD=password(), DASHBOARD_ARTIFACTS=ARTIFACTS)
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
                            os.path.join(REPO, "tests", "integration", "dashboard", "test_browser.py"),
-                           "-k", "control_a_stray"],
+                           "-k", "control_a_stray or uptime"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]
-    assert "1 passed" in out and "skipped" not in out, out[-3000:]
+    assert "2 passed" in out and "skipped" not in out, out[-3000:]
     assert any(name.endswith(".png") for name in os.listdir(ARTIFACTS)), os.listdir(ARTIFACTS)
