@@ -95,7 +95,7 @@ options:
         description:
           - Extra files of the project, such as a C(secrets.env) env file or a password file the
             compose file mounts.
-          - The project's C(secrets/) directory holds the files listed here only: another file in it (a secret
+          - The project's C(secrets/) directory holds the files listed here only; another file in it (a secret
             the catalog no longer names) is removed in the same run.
         type: list
         elements: dict
