@@ -70,7 +70,9 @@ def _sparkline(values, width=96, height=18):
         return ""
     top = max(known) or 1.0
     step = width / max(1, len(values) - 1)
-    return " ".join("%.1f,%.1f" % (i * step, height - (v / top) * height) for i, v in enumerate(values) if v is not None)
+    points = ["%.1f,%.1f" % (i * step, height - (v / top) * height) for i, v in enumerate(values) if v is not None]
+    # One point is a zero-length line: drawn as a dot by its round cap.
+    return " ".join(points * 2 if len(points) == 1 else points)
 
 
 def _percent(value):
