@@ -126,15 +126,16 @@ class Derivations(Routing, Databases, HealthTargets, UpdatePlan):
             envvars.update(identity_env(env))
             if cont.port:
                 envvars.setdefault("PORT", str(cont.port))
-            # Mounted at /run/secrets/<NAME>: docker inspect shows the variable naming the file only.
-            files = [v.name for v in cont.secret_env if v.file]
-            envvars.update(("%s_FILE" % name, "%s/%s" % (RUN_SECRETS, name)) for name in files)
             # Catalog values are literal: '$$' keeps compose from interpolating a '$' in them.
             spec["environment"] = compose_literal(dict(sorted(envvars.items())))
             if env_file and (any(not v.file for v in cont.secret_env) or env.secret_env or (svc.database and cont.database)):
                 spec["env_file"] = [env_file]
+            files = [v.name for v in cont.secret_env if v.file]
             if files:
+                # Mounted at /run/secrets/<NAME>: docker inspect shows the variable naming the file only.
                 spec["secrets"] = files
+                envvars.update(("%s_FILE" % name, "%s/%s" % (RUN_SECRETS, name)) for name in files)
+                spec["environment"] = compose_literal(dict(sorted(envvars.items())))
                 project.setdefault("secrets", {}).update(
                     (name, {"file": "./%s" % secret_file_path(name)}) for name in files)
             labels = dict(identity)

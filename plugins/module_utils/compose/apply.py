@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 
-from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SECRET_FILES_DIR, secret_file_path
+from ansible_collections.korczewski.platform.plugins.module_utils.catalog.model import SECRET_FILES_DIR
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.engine import EngineError
 from ansible_collections.korczewski.platform.plugins.module_utils.compose.files import (
     owner_changes,
@@ -102,7 +102,7 @@ class ProjectApply(object):
         except OSError:
             return
         for name in names:
-            path = secret_file_path(name)
+            path = "%s/%s" % (SECRET_FILES_DIR, name)
             if path not in self.wanted and os.path.isfile(os.path.join(directory, name)):
                 self.wanted[path] = None
                 old = read_file(os.path.join(directory, name))
